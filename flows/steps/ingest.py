@@ -1,0 +1,134 @@
+"""Ingest: find inputs, read their bytes, hash them, and decide their text encoding.
+
+Anything that cannot become text (missing, empty, too large, binary, undecodable) becomes a
+``Quarantined`` record with a reason instead of an exception, so one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from flows.config import IngestSettings
+from flows.records import DecodedDocument, Quarantined, RawDocument
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def is_url(location: str) -> bool:
+    return urllib.parse.urlparse(location).scheme in {"http", "https", "file"}
+
+
+def list_inputs(root: Path, settings: IngestSettings) -> list[Path]:
+    """Files under ``root`` (or ``root`` itself) matching the configured patterns, sorted."""
+    if root.is_file():
+        return [root]
+    found: set[Path] = set()
+    for pattern in settings.patterns:
+        found.update(p for p in root.rglob(pattern) if p.is_file())
+    return sorted(found)
+
+
+def read_file(path: Path, root: Path, settings: IngestSettings) -> RawDocument | Quarantined:
+    """Read one file's bytes; too-large or unreadable files are quarantined."""
+    source_name = path.name if root.is_file() else path.relative_to(root).as_posix()
+    try:
+        size = path.stat().st_size
+        if size > settings.max_bytes:
+            return Quarantined(
+                source_name, "ingest", f"file is {size} bytes, over max_bytes={settings.max_bytes}"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        return Quarantined(source_name, "ingest", f"cannot read file: {exc.strerror or exc}")
+    return RawDocument(source_name, data, hashlib.sha256(data).hexdigest())
+
+
+def read_url(url: str, settings: IngestSettings) -> RawDocument | Quarantined:
+    """Fetch one URL's body; HTTP and network errors are quarantined."""
+    try:
+        with urllib.request.urlopen(url, timeout=settings.url_timeout_s) as response:  # noqa: S310
+            data = response.read(settings.max_bytes + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return Quarantined(url, "ingest", f"cannot fetch URL: {exc}")
+    if len(data) > settings.max_bytes:
+        return Quarantined(url, "ingest", f"body over max_bytes={settings.max_bytes}")
+    return RawDocument(url, data, hashlib.sha256(data).hexdigest())
+
+
+def iter_raw_documents(location: str, settings: IngestSettings) -> Iterator[RawDocument | Quarantined]:
+    """Every input at ``location`` (folder, file or URL) as raw bytes or a quarantine record."""
+    if is_url(location) and not location.startswith("file:"):
+        yield read_url(location, settings)
+        return
+    root = Path(urllib.parse.urlparse(location).path if location.startswith("file:") else location)
+    if not root.exists():
+        yield Quarantined(location, "ingest", "input path does not exist")
+        return
+    for path in list_inputs(root, settings):
+        yield read_file(path, root, settings)
+
+
+def _garbage_share(text: str) -> float:
+    """Share of characters that no text file should contain: controls and U+FFFD."""
+    if not text:
+        return 0.0
+    bad = sum(
+        1
+        for ch in text
+        if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    )
+    return bad / len(text)
+
+
+def detect_encoding(data: bytes) -> str | None:
+    """The encoding to decode ``data`` with: BOM, then strict UTF-8, then charset detection."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        return None  # NUL bytes without a UTF-16/32 BOM: binary, not text
+    best = from_bytes(data).best()
+    return best.encoding if best is not None else None
+
+
+def decode(raw: RawDocument, settings: IngestSettings) -> DecodedDocument | Quarantined:
+    """Decode bytes to text, quarantining empty, binary and undecodable inputs."""
+    if len(raw.data) == 0:
+        return Quarantined(raw.source_name, "decode", "empty file (0 bytes)")
+    encoding = detect_encoding(raw.data)
+    if encoding is None:
+        return Quarantined(raw.source_name, "decode", "binary or undecodable content")
+    try:
+        text = raw.data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        return Quarantined(raw.source_name, "decode", f"cannot decode as {encoding}: {exc}")
+    share = _garbage_share(text)
+    if share > settings.max_garbage_share:
+        return Quarantined(
+            raw.source_name,
+            "decode",
+            f"binary content: {share:.1%} control or replacement characters as {encoding}",
+        )
+    if len(text.strip()) < settings.min_chars:
+        return Quarantined(raw.source_name, "decode", "no text (only whitespace)")
+    return DecodedDocument(raw.source_name, raw.sha256, encoding, text)

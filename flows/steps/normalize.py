@@ -1,0 +1,75 @@
+"""Normalize: repair unicode and layout so later steps see one consistent text shape.
+
+What it does, in order: ftfy (mojibake, HTML entities, control characters, NFC; curly quotes
+are kept), zero-width and non-breaking spaces, markup residue (HTML tags, markdown emphasis,
+heading marks, links and images), words hyphenated at a line end ("secu-\\nrity"), per-line whitespace.
+Line structure (and blank lines, which are evidence for page breaks) is preserved; joining lines
+into paragraphs is the job of ``blocks``. ``normalize_text`` is idempotent.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ftfy
+from textacy.preprocessing import normalize as tx_normalize
+from textacy.preprocessing.resources import RE_ZWSP
+
+from flows.config import NormalizeSettings
+
+_FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+
+# Horizontal whitespace other than the tab (tabs separate table cells and are kept).
+_HSPACE = re.compile(r"[^\S\t\n]+")
+_TABS_AROUND = re.compile(r" *\t *")
+
+# HTML residue: only real element names, so "<https://...>" autolinks are not mistaken for tags.
+_BLOCK_TAGS = "p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote|hr"
+_INLINE_TAGS = "a|b|i|u|em|strong|span|small|sup|sub|font|img|abbr|cite|code|mark|time"
+_BLOCK_TAG = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_INLINE_TAG = re.compile(rf"</?(?:{_INLINE_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_HTML_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
+
+# Markdown residue.
+_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/|#)[^)\s]*\)")
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?=\S)", re.MULTILINE)
+# Emphasis: *x*, **x**, ***x***, __x__ around non-space text on one line.
+_MD_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{2,3})(?=[^\s*_])([^\n*]*?[^\s*_])\1(?![\w*])")
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d]{2})-\n(?=[a-z]{2})")
+_MD_STRAY_STARS = re.compile(r"(?<=\w)\*{2,3}(?=\s|$)|(?<=\s)\*{2,3}(?=\w)")
+
+
+def _strip_markup(text: str) -> str:
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_HEADING.sub("", text)
+    previous = None
+    while previous != text:  # nested emphasis such as ***x*** or *a **b** c*
+        previous = text
+        text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_STRAY_STARS.sub("", text)
+    text = _BLOCK_TAG.sub("\n", text)
+    text = _INLINE_TAG.sub("", text)
+    return _HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def _clean_line(line: str) -> str:
+    line = _HSPACE.sub(" ", line)
+    return _TABS_AROUND.sub("\t", line).strip(" \t")
+
+
+def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
+    """Repaired text with one line per source line, trailing/leading spaces removed."""
+    settings = settings or NormalizeSettings()
+    if settings.fix_mojibake:
+        text = ftfy.fix_text(text, _FTFY_CONFIG)
+    text = RE_ZWSP.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    if settings.strip_markdown_emphasis:
+        text = _strip_markup(text)
+    text = tx_normalize.bullet_points(text)
+    text = _LINE_END_HYPHEN.sub("", text)
+    lines = [_clean_line(line) for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
