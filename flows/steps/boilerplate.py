@@ -21,8 +21,10 @@ from flows.steps import phrases
 _SHINGLE = 4
 # A block whose shingles are mostly inside another, longer block repeats it (caption, teaser).
 REPEAT_CONTAINMENT = 0.6
-# End-of-article markers only count once this share of the article's prose lies before them.
+# End-of-article markers only count once this share of the prose (or this many words of it)
+# lies before them: appended articles can hold more prose than the article itself.
 END_MARKER_MIN_PROSE_SHARE = 0.5
+END_MARKER_MIN_PROSE_WORDS = 150
 # A "related" header ends the article only when it is this short (a bare prompt, not a link).
 RELATED_HEADER_MAX_WORDS = 8
 # Kinds that, found late in the article, mark its end.
@@ -193,7 +195,7 @@ def classify_blocks(blocks: list[Block], settings: CleaningSettings | None = Non
     for i in range(start, len(blocks)):
         if i in prose:
             seen_words += shapes[i].n_words
-        if seen_words < END_MARKER_MIN_PROSE_SHARE * total_prose:
+        if seen_words < min(END_MARKER_MIN_PROSE_SHARE * total_prose, END_MARKER_MIN_PROSE_WORDS):
             continue
         bio = _bio_label(i, blocks, labels, authors_hint) if i not in labels else None
         if bio is not None:

@@ -96,7 +96,11 @@ def clean_text(raw: str, settings: Settings | None = None) -> CleanedDocument:
     settings = settings or Settings()
     text = normalize_text(raw, settings.normalize)
     blocks = split_blocks(text, settings.normalize)
-    labels = classify_blocks(blocks, settings.cleaning)
+    return cleaned_document(blocks, classify_blocks(blocks, settings.cleaning))
+
+
+def cleaned_document(blocks: list[Block], labels: list[Label]) -> CleanedDocument:
+    """Body, segments and metadata from labelled blocks."""
     body, segments = assemble(blocks, labels)
     meta = extract_metadata(blocks, labels)
     return CleanedDocument(

@@ -28,6 +28,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+_PREFERRED_ON_TIE = ("cp1252", "iso8859_15", "latin_1")
+_TIE = 0.01
+
 
 def is_url(location: str) -> bool:
     return urllib.parse.urlparse(location).scheme in {"http", "https", "file"}
@@ -107,8 +110,15 @@ def detect_encoding(data: bytes) -> str | None:
         pass
     if b"\x00" in data:
         return None  # NUL bytes without a UTF-16/32 BOM: binary, not text
-    best = from_bytes(data).best()
-    return best.encoding if best is not None else None
+    matches = list(from_bytes(data))
+    if not matches:
+        return None
+    # Several code pages often fit equally well; prefer the one Western web text uses most.
+    least_chaos = min(m.chaos for m in matches)
+    tied = [m for m in matches if m.chaos <= least_chaos + _TIE]
+    most_coherent = max(m.coherence for m in tied)
+    tied = [m.encoding for m in tied if m.coherence >= most_coherent - _TIE]
+    return next((enc for enc in _PREFERRED_ON_TIE if enc in tied), tied[0])
 
 
 def decode(raw: RawDocument, settings: IngestSettings) -> DecodedDocument | Quarantined:

@@ -23,7 +23,7 @@ _BYLINE_PREFIX = re.compile(
 )
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\|)\s*")
 _HONORIFIC = re.compile(r"^(?:Dr|Prof|Mr|Ms|Mrs|Sir)\.?\s+")
-_ORG_TAIL = re.compile(r"\s+(?:All|Inc|Ltd|LLC)\b.*$|[\s.,;:]+$")
+_ORG_TAIL = re.compile(r"\s+All\b.*$")  # "... Group. All rights reserved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def _add_author(authors: list[str], name: str) -> None:
 
 
 def _clean_org(org: str) -> str | None:
-    org = _ORG_TAIL.sub("", org.strip())
+    org = _ORG_TAIL.sub("", org.strip()).rstrip(" .,;:")
     return org if len(org) >= 2 and org.lower() not in phrases.STOPWORDS else None
 
 

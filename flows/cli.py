@@ -1,0 +1,110 @@
+"""The ``broadsheet`` command: parse flags, call the pipeline or a step, print the outcome.
+
+    broadsheet run [--input PATH|URL] [--output PATH] [--config FILE] [--batch-size N]
+    broadsheet clean FILE [--json]     clean one file and print the body (or segments as JSON)
+    broadsheet config [--config FILE]  print the effective settings as TOML
+    broadsheet schema                  print every published table and column
+
+Exit codes: 0 success, 1 validation failed (snapshot kept, not published), 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from flows.config import ConfigError, load_settings
+from flows.records import Quarantined
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="broadsheet", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="process a folder, file or URL into Parquet tables")
+    run.add_argument("--input", help="folder, file or http(s) URL to read (default: run.input)")
+    run.add_argument("--output", help="folder to publish into (default: run.output)")
+    run.add_argument("--config", help="TOML settings file")
+    run.add_argument("--batch-size", type=int, help="documents per task batch")
+
+    clean = commands.add_parser("clean", help="clean one text file and print the result")
+    clean.add_argument("file", type=Path)
+    clean.add_argument("--config", help="TOML settings file")
+    clean.add_argument("--json", action="store_true", help="print metadata and segments as JSON")
+
+    config = commands.add_parser("config", help="print the effective settings")
+    config.add_argument("--config", help="TOML settings file")
+
+    commands.add_parser("schema", help="print the published tables and their columns")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from flows.pipeline import InputNotFound, ValidationFailed, run
+
+    overrides = {"run": {"batch_size": args.batch_size}} if args.batch_size else None
+    try:
+        summary = run(input=args.input, output=args.output, config=args.config, overrides=overrides)
+    except InputNotFound as exc:
+        print(f"broadsheet: {exc}", file=sys.stderr)
+        return 2
+    except ValidationFailed as exc:
+        print(f"broadsheet: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(["", "== Broadsheet run summary ==", *summary.lines()]))
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from flows.steps.clean import clean_text
+    from flows.steps.ingest import decode, read_file
+
+    settings = load_settings(args.config)
+    raw = read_file(args.file, args.file, settings.ingest)
+    decoded = raw if isinstance(raw, Quarantined) else decode(raw, settings.ingest)
+    if isinstance(decoded, Quarantined):
+        print(f"broadsheet: {decoded.source_name}: {decoded.reason}", file=sys.stderr)
+        return 2
+    doc = clean_text(decoded.text, settings)
+    if not args.json:
+        print(doc.text)
+        return 0
+    payload = {
+        "title": doc.title,
+        "authors": doc.authors,
+        "published": doc.published.isoformat() if doc.published else None,
+        "publisher": doc.publisher,
+        "removed_share": round(doc.removed_share, 4),
+        "segments": [
+            {"seq": s.seq, "kind": s.kind, "kept": s.kept, "reason": s.reason, "text": s.text}
+            for s in doc.segments
+        ],
+    }
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "clean":
+            return _clean(args)
+        if args.command == "config":
+            print(load_settings(args.config).to_toml())
+            return 0
+        from flows.schema import describe
+
+        print(describe())
+        return 0
+    except ConfigError as exc:
+        print(f"broadsheet: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

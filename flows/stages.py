@@ -1,0 +1,178 @@
+"""Stages: the pipeline's steps applied to a batch of documents, without any Prefect.
+
+Each stage takes a batch of ``InFlight`` documents and returns the ones that go on plus
+``Quarantined`` records for the ones that could not, with the stage and the reason. The Prefect
+flow in ``flows.pipeline`` wraps each stage in a task; tests and benchmarks call them directly.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.config import Settings
+from flows.records import (
+    Block,
+    CleanedDocument,
+    DecodedDocument,
+    Entity,
+    Keyphrase,
+    ProcessedDocument,
+    Quarantined,
+    RawDocument,
+)
+from flows.steps import ingest
+from flows.steps.blocks import split_blocks
+from flows.steps.boilerplate import Label, classify_blocks
+from flows.steps.clean import cleaned_document
+from flows.steps.normalize import normalize_text
+from flows.tables import doc_id_for
+
+
+@dataclass(slots=True)
+class InFlight:
+    """One document between stages; each stage fills in its part."""
+
+    decoded: DecodedDocument
+    text: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    cleaned: CleanedDocument | None = None
+    entities: list[Entity] = field(default_factory=list)
+    keyphrases: list[Keyphrase] = field(default_factory=list)
+
+    @property
+    def source_name(self) -> str:
+        return self.decoded.source_name
+
+
+Batch = list[InFlight]
+StageResult = tuple[Batch, list[Quarantined]]
+
+
+def _error(exc: BaseException) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+def _each(batch: Batch, stage: str, work: Callable[[InFlight], None]) -> StageResult:
+    """Apply ``work`` to every document; an exception quarantines that document only."""
+    kept: Batch = []
+    quarantined: list[Quarantined] = []
+    for item in batch:
+        try:
+            work(item)
+        except Exception as exc:  # noqa: BLE001 - any failure of one document is quarantined
+            quarantined.append(Quarantined(item.source_name, stage, _error(exc)))
+        else:
+            kept.append(item)
+    return kept, quarantined
+
+
+def list_sources(location: str, settings: Settings) -> tuple[list[str | Path], Path | None]:
+    """What a run will read: file paths under a folder (sorted), or the URL itself."""
+    if ingest.is_url(location) and not location.startswith("file:"):
+        return [location], None
+    root = Path(location.removeprefix("file://"))
+    if not root.exists():
+        return [], root
+    return list(ingest.list_inputs(root, settings.ingest)), root
+
+
+def ingest_batch(
+    sources: Sequence[str | Path], root: Path | None, settings: Settings, seen: dict[str, str]
+) -> StageResult:
+    """Read, hash and decode; the same bytes twice become one document and one quarantine row."""
+    kept: Batch = []
+    quarantined: list[Quarantined] = []
+    for source in sources:
+        raw: RawDocument | Quarantined
+        if isinstance(source, Path) and root is not None:
+            raw = ingest.read_file(source, root, settings.ingest)
+        else:
+            raw = ingest.read_url(str(source), settings.ingest)
+        if isinstance(raw, Quarantined):
+            quarantined.append(raw)
+            continue
+        if raw.sha256 in seen:
+            quarantined.append(
+                Quarantined(raw.source_name, "ingest", f"duplicate content of {seen[raw.sha256]}")
+            )
+            continue
+        decoded = ingest.decode(raw, settings.ingest)
+        if isinstance(decoded, Quarantined):
+            quarantined.append(decoded)
+            continue
+        seen[raw.sha256] = raw.source_name
+        kept.append(InFlight(decoded))
+    return kept, quarantined
+
+
+def normalize_batch(batch: Batch, settings: Settings) -> StageResult:
+    def work(item: InFlight) -> None:
+        item.text = normalize_text(item.decoded.text, settings.normalize)
+        if not item.text.strip():
+            raise ValueError("no text left after normalization")
+
+    return _each(batch, "normalize", work)
+
+
+def segment_batch(batch: Batch, settings: Settings) -> StageResult:
+    def work(item: InFlight) -> None:
+        item.blocks = split_blocks(item.text, settings.normalize)
+
+    return _each(batch, "segment", work)
+
+
+def classify_batch(batch: Batch, settings: Settings) -> StageResult:
+    def work(item: InFlight) -> None:
+        item.labels = classify_blocks(item.blocks, settings.cleaning)
+        if not any(label.kept for label in item.labels):
+            kinds = sorted({label.kind for label in item.labels})
+            raise ValueError(f"no article text found (all blocks removed as {', '.join(kinds)})")
+
+    return _each(batch, "clean", work)
+
+
+def metadata_batch(batch: Batch, settings: Settings) -> StageResult:
+    def work(item: InFlight) -> None:
+        item.cleaned = cleaned_document(item.blocks, item.labels)
+
+    return _each(batch, "metadata", work)
+
+
+def nlp_batch(batch: Batch, settings: Settings) -> StageResult:
+    """Entities and keyphrases in one spaCy pass over the batch; on failure, retry one by one."""
+    from flows.steps.nlp import analyse_batch  # spaCy loads only when a run reaches NLP
+
+    texts = [item.cleaned.text if item.cleaned else "" for item in batch]
+    try:
+        results = analyse_batch(texts, settings.nlp)
+    except Exception:  # noqa: BLE001 - find the document that fails instead of losing the batch
+        def work(item: InFlight) -> None:
+            [(item.entities, item.keyphrases)] = analyse_batch([item.cleaned.text], settings.nlp)
+
+        return _each(batch, "nlp", work)
+    for item, (entities, keyphrases) in zip(batch, results, strict=True):
+        item.entities, item.keyphrases = entities, keyphrases
+    return batch, []
+
+
+def finish(batch: Iterable[InFlight]) -> list[ProcessedDocument]:
+    """Processed documents ready for ``flows.tables.build_tables``."""
+    return [
+        ProcessedDocument(
+            doc_id=doc_id_for(item.decoded.sha256),
+            source_name=item.source_name,
+            source_sha256=item.decoded.sha256,
+            encoding=item.decoded.encoding,
+            cleaned=item.cleaned,
+            entities=item.entities,
+            keyphrases=item.keyphrases,
+        )
+        for item in batch
+        if item.cleaned is not None
+    ]
