@@ -16,25 +16,25 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import datetime as dt  # noqa: E402
-import secrets  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, TypeVar  # noqa: E402
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
-import pyarrow as pa  # noqa: E402
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
-from prefect.utilities.annotations import quote  # noqa: E402
+import pyarrow as pa
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.utilities.annotations import quote
 
-import flows  # noqa: E402
-from flows import publish, stages  # noqa: E402
-from flows.config import Settings, load_settings  # noqa: E402
-from flows.records import ProcessedDocument, Quarantined  # noqa: E402
-from flows.report import RunSummary, render_report, summarize  # noqa: E402
-from flows.tables import build_tables  # noqa: E402
+import flows
+from flows import publish, stages
+from flows.config import Settings, load_settings
+from flows.records import ProcessedDocument, Quarantined
+from flows.report import RunSummary, render_report, summarize
+from flows.tables import build_tables
 
 T = TypeVar("T")
 DEFAULT_SUITES = Path(__file__).resolve().parent.parent / "expectations"
@@ -76,11 +76,17 @@ def validate_task(tables: dict[str, pa.Table], suites_dir: Path) -> dict[str, An
 
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
 def publish_task(
-    output: Path, summary: RunSummary, tables: dict[str, pa.Table], validation: dict[str, Any], keep: int
+    output: Path,
+    summary: RunSummary,
+    tables: dict[str, pa.Table],
+    validation: dict[str, Any],
+    keep: int,
 ) -> RunSummary:
     target = publish.write_snapshot(output, summary.run_id, tables)
     summary.published = bool(validation["success"])
-    (target / publish.REPORT_FILE).write_text(render_report(summary, tables, validation), encoding="utf-8")
+    (target / publish.REPORT_FILE).write_text(
+        render_report(summary, tables, validation), encoding="utf-8"
+    )
     publish.write_json(target / "validation.json", validation)
     publish.write_json(target / "summary.json", summary.to_dict())
     if summary.published:
@@ -120,7 +126,13 @@ def broadsheet_run(
     if root is not None and not root.exists():
         raise InputNotFound(f"input not found: {settings.run.input}")
     batches = _batches(sources, settings.run.batch_size)
-    logger.info("run %s: %d inputs in %d batches from %s", run_id, len(sources), len(batches), settings.run.input)
+    logger.info(
+        "run %s: %d inputs in %d batches from %s",
+        run_id,
+        len(sources),
+        len(batches),
+        settings.run.input,
+    )
 
     processed: list[ProcessedDocument] = []
     quarantined: list[Quarantined] = []
@@ -134,7 +146,8 @@ def broadsheet_run(
     )
     for number, sources_batch in enumerate(batches, start=1):
         batch, dropped = timed(
-            "ingest", lambda b=sources_batch: ingest_task(quote(list(b)), root, quote(settings), quote(seen))
+            "ingest",
+            lambda b=sources_batch: ingest_task(quote(list(b)), root, quote(settings), quote(seen)),
         )
         quarantined += dropped
         for name, stage in chain:
@@ -142,11 +155,16 @@ def broadsheet_run(
             quarantined += dropped
         processed += stages.finish(batch)
         logger.info(
-            "batch %d/%d: %d processed, %d quarantined so far", number, len(batches), len(processed), len(quarantined)
+            "batch %d/%d: %d processed, %d quarantined so far",
+            number,
+            len(batches),
+            len(processed),
+            len(quarantined),
         )
 
     tables = timed(
-        "tables", lambda: tables_task(quote(processed), quote(quarantined), run_id, flows.__version__)
+        "tables",
+        lambda: tables_task(quote(processed), quote(quarantined), run_id, flows.__version__),
     )
     summary = summarize(tables, run_id, flows.__version__, settings.run.input, str(out))
     validation = timed("validate", lambda: validate_task(quote(tables), DEFAULT_SUITES))
@@ -155,16 +173,24 @@ def broadsheet_run(
     summary.stage_seconds = timings
     summary = timed(
         "publish",
-        lambda: publish_task(out, summary, quote(tables), quote(validation), settings.run.keep_snapshots),
+        lambda: publish_task(
+            out, summary, quote(tables), quote(validation), settings.run.keep_snapshots
+        ),
     )
     summary.stage_seconds = {k: round(v, 3) for k, v in timings.items()}
     publish.write_json(publish.snapshot_dir(out, run_id) / "summary.json", summary.to_dict())
     for line in summary.lines():
         logger.info(line)
     if not summary.validation_passed and settings.run.fail_on_validation_error:
-        failed = [o for o in validation.get("outcomes", []) if not o["success"] and o["severity"] == "critical"]
+        failed = [
+            o
+            for o in validation.get("outcomes", [])
+            if not o["success"] and o["severity"] == "critical"
+        ]
         names = "; ".join(f"{o['table']}: {o['expectation']}" for o in failed[:5])
-        raise ValidationFailed(f"validation failed ({names}); snapshot kept at {publish.snapshot_dir(out, run_id)}")
+        raise ValidationFailed(
+            f"validation failed ({names}); snapshot kept at {publish.snapshot_dir(out, run_id)}"
+        )
     return summary.to_dict()
 
 

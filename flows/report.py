@@ -40,7 +40,9 @@ class RunSummary:
         """The short summary printed at the end of a run."""
         timing = ", ".join(f"{k} {v:.2f}s" for k, v in self.stage_seconds.items())
         verdict = "PASSED" if self.validation_passed else "FAILED"
-        where = self.output if self.published else f"{self.output} (not published: validation failed)"
+        where = (
+            self.output if self.published else f"{self.output} (not published: validation failed)"
+        )
         return [
             f"run {self.run_id} (broadsheet {self.pipeline_version})",
             f"documents in: {self.documents_in}   processed: {self.processed}   "
@@ -92,7 +94,9 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None =
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{html.escape(str(v))}</td>' if i in numeric else f"<td>{html.escape(str(v))}</td>"
+            f'<td class="num">{html.escape(str(v))}</td>'
+            if i in numeric
+            else f"<td>{html.escape(str(v))}</td>"
             for i, v in enumerate(row)
         )
         + "</tr>"
@@ -166,14 +170,23 @@ def render_report(
     )
     segments = tables["segments"]
     removed_kinds = Counter(
-        kind for kind, kept in zip(segments["kind"].to_pylist(), segments["kept"].to_pylist(), strict=True) if not kept
+        kind
+        for kind, kept in zip(
+            segments["kind"].to_pylist(), segments["kept"].to_pylist(), strict=True
+        )
+        if not kept
     )
     parts.append("<h2>Removed segments by kind</h2>")
-    parts.append(_table(["kind", "segments"], [[k, n] for k, n in removed_kinds.most_common()], {1}))
+    parts.append(
+        _table(["kind", "segments"], [[k, n] for k, n in removed_kinds.most_common()], {1})
+    )
     quarantine = tables["quarantine"].to_pylist()
     parts.append(f"<h2>Quarantine ({len(quarantine)})</h2>")
     parts.append(
-        _table(["source", "stage", "reason"], [[q["source_name"], q["stage"], q["reason"]] for q in quarantine])
+        _table(
+            ["source", "stage", "reason"],
+            [[q["source_name"], q["stage"], q["reason"]] for q in quarantine],
+        )
         if quarantine
         else "<p>No input was quarantined.</p>"
     )

@@ -65,7 +65,7 @@ def _each(batch: Batch, stage: str, work: Callable[[InFlight], None]) -> StageRe
     for item in batch:
         try:
             work(item)
-        except Exception as exc:  # noqa: BLE001 - any failure of one document is quarantined
+        except Exception as exc:
             quarantined.append(Quarantined(item.source_name, stage, _error(exc)))
         else:
             kept.append(item)
@@ -151,7 +151,8 @@ def nlp_batch(batch: Batch, settings: Settings) -> StageResult:
     texts = [item.cleaned.text if item.cleaned else "" for item in batch]
     try:
         results = analyse_batch(texts, settings.nlp)
-    except Exception:  # noqa: BLE001 - find the document that fails instead of losing the batch
+    except Exception:
+
         def work(item: InFlight) -> None:
             [(item.entities, item.keyphrases)] = analyse_batch([item.cleaned.text], settings.nlp)
 

@@ -73,7 +73,9 @@ def test_captions_printed_twice_and_photo_credits_are_removed() -> None:
 
 
 def test_lead_repeated_in_the_body_is_a_caption() -> None:
-    lead = "Officials hosted a dialogue on security with their neighbours on August 27 in the capital."
+    lead = (
+        "Officials hosted a dialogue on security with their neighbours on August 27 in the capital."
+    )
     text = f"{lead}\n\nPicture source: Agency, August 27, 2021\n\n{PROSE}\n\nIn a first, {lead[0].lower()}{lead[1:]}"
     doc = clean_text(text)
     assert not doc.text.startswith("Officials")
@@ -81,9 +83,11 @@ def test_lead_repeated_in_the_body_is_a_caption() -> None:
 
 
 def test_inline_related_links_are_removed_with_a_reason() -> None:
-    body, removed = remove_inline("It is integral. (RELATED ARTICLE: Something Else | Site) Next sentence.")
+    body, removed = remove_inline(
+        "It is integral. (RELATED ARTICLE: Something Else | Site) Next sentence."
+    )
     assert body == "It is integral. Next sentence."
-    [(offset, kind, reason, span)] = removed
+    [(offset, kind, _reason, span)] = removed
     assert kind == "related" and span.startswith("(RELATED ARTICLE")
     assert body[:offset].endswith("integral.")
 
@@ -104,7 +108,11 @@ def test_appended_articles_after_the_end_markers_are_removed() -> None:
 
 
 def test_names_in_bylines() -> None:
-    assert names_in_byline("By Jane Smith, Tom Brown and Li Wei") == ["Jane Smith", "Tom Brown", "Li Wei"]
+    assert names_in_byline("By Jane Smith, Tom Brown and Li Wei") == [
+        "Jane Smith",
+        "Tom Brown",
+        "Li Wei",
+    ]
     assert names_in_byline("Author: Dr. Ann Lee") == ["Ann Lee"]
 
 
@@ -135,7 +143,9 @@ def test_text_without_prose_is_not_emptied() -> None:
     assert doc.text
 
 
-def test_seeds_match_gold(seed_texts: dict[str, str], seeds_gold: dict[str, dict[str, Any]]) -> None:
+def test_seeds_match_gold(
+    seed_texts: dict[str, str], seeds_gold: dict[str, dict[str, Any]]
+) -> None:
     for key, gold in seeds_gold.items():
         doc = clean_text(seed_texts[key])
         _, recall = document_prf(doc.text, gold["body_required"])

@@ -27,6 +27,8 @@ END_MARKER_MIN_PROSE_SHARE = 0.5
 END_MARKER_MIN_PROSE_WORDS = 150
 # A "related" header ends the article only when it is this short (a bare prompt, not a link).
 RELATED_HEADER_MAX_WORDS = 8
+# A "By ..." block this long that ends like a sentence is prose, not a byline.
+BYLINE_SENTENCE_MIN_WORDS = 6
 # Kinds that, found late in the article, mark its end.
 END_MARKER_KINDS = frozenset({"author_bio", "disclaimer", "credit", "footer"})
 _QUOTE_SHAPE = re.compile(r"^[\"“‘'].+[\"”’']$")
@@ -58,7 +60,9 @@ def block_shape(block: Block, settings: CleaningSettings) -> BlockShape:
     text = block.text
     n_words = len(text.split())
     ends = phrases.ends_sentence(text)
-    is_prose = n_words >= settings.prose_min_words and (ends or n_words >= 2 * settings.prose_min_words)
+    is_prose = n_words >= settings.prose_min_words and (
+        ends or n_words >= 2 * settings.prose_min_words
+    )
     heading = 1 <= n_words <= settings.heading_max_words and not ends and "\t" not in text
     return BlockShape(n_words, ends, is_prose, heading, phrases.match_family(text))
 
@@ -124,14 +128,15 @@ def _family_label(block: Block, shape: BlockShape) -> Label | None:
             return Label("dateline", f"{family.reason}: {date.date.isoformat()}")
         if family.kind == "dateline":
             return None
-    if family.kind == "byline" and family.reason.startswith("byline") and shape.ends_sentence:
-        # "By then, ..." opens a sentence, not a byline.
-        if shape.n_words > 6:
-            return None
+    is_sentence = shape.ends_sentence and shape.n_words > BYLINE_SENTENCE_MIN_WORDS
+    if family.kind == "byline" and family.reason.startswith("byline") and is_sentence:
+        return None  # "By then, the talks had ..." opens a sentence, not a byline
     return Label(family.kind, family.reason)
 
 
-def _is_end_marker(i: int, blocks: list[Block], labels: dict[int, Label], authors_hint: set[str]) -> bool:
+def _is_end_marker(
+    i: int, blocks: list[Block], labels: dict[int, Label], authors_hint: set[str]
+) -> bool:
     label = labels.get(i)
     if label is None:
         return False
@@ -144,7 +149,9 @@ def _is_end_marker(i: int, blocks: list[Block], labels: dict[int, Label], author
     return False
 
 
-def _bio_label(i: int, blocks: list[Block], labels: dict[int, Label], authors_hint: set[str]) -> Label | None:
+def _bio_label(
+    i: int, blocks: list[Block], labels: dict[int, Label], authors_hint: set[str]
+) -> Label | None:
     """An author bio late in the article, confirmed by a known author or a following marker."""
     match = phrases.looks_like_bio(blocks[i].text)
     if match is None:
@@ -220,7 +227,9 @@ def classify_blocks(blocks: list[Block], settings: CleaningSettings | None = Non
     return result
 
 
-def _find_title(blocks: list[Block], shapes: list[BlockShape], labels: dict[int, Label], start: int) -> int | None:
+def _find_title(
+    blocks: list[Block], shapes: list[BlockShape], labels: dict[int, Label], start: int
+) -> int | None:
     """The headline: the last heading-shaped block above the article with only furniture after."""
     for i in range(start - 1, -1, -1):
         if i in labels:
@@ -310,7 +319,9 @@ def _label_core(
     return Label("body", "text inside the article")
 
 
-def _label_without_article(blocks: list[Block], shapes: list[BlockShape], labels: dict[int, Label]) -> list[Label]:
+def _label_without_article(
+    blocks: list[Block], shapes: list[BlockShape], labels: dict[int, Label]
+) -> list[Label]:
     """No prose at all: keep sentence-like blocks so short texts are not emptied."""
     result = []
     for i, shape in enumerate(shapes):

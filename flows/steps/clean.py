@@ -66,12 +66,22 @@ def assemble(blocks: list[Block], labels: list[Label]) -> tuple[str, list[Segmen
     length = 0
     for block, label in zip(blocks, labels, strict=True):
         if not label.kept:
-            segments.append(Segment(len(segments), length, length, label.kind, False, label.reason, block.text))
+            segments.append(
+                Segment(len(segments), length, length, label.kind, False, label.reason, block.text)
+            )
             continue
         paragraph, inline = remove_inline(_paragraph_text(block, label))
         if not paragraph:
             segments.append(
-                Segment(len(segments), length, length, label.kind, False, "only inline furniture", block.text)
+                Segment(
+                    len(segments),
+                    length,
+                    length,
+                    label.kind,
+                    False,
+                    "only inline furniture",
+                    block.text,
+                )
             )
             continue
         if body_parts:
@@ -79,7 +89,9 @@ def assemble(blocks: list[Block], labels: list[Label]) -> tuple[str, list[Segmen
         start = length
         body_parts.append(paragraph)
         length += len(paragraph)
-        segments.append(Segment(len(segments), start, length, label.kind, True, label.reason, paragraph))
+        segments.append(
+            Segment(len(segments), start, length, label.kind, True, label.reason, paragraph)
+        )
         for offset, kind, reason, span in inline:
             at = start + offset
             segments.append(Segment(len(segments), at, at, kind, False, reason, span))
@@ -118,7 +130,7 @@ _ENGLISH_STOPWORD_MIN_SHARE = 0.15
 
 
 def detect_language(text: str) -> str:
-    """"en" when English function words are frequent enough, else "und" (undetermined)."""
+    """ "en" when English function words are frequent enough, else "und" (undetermined)."""
     words = re.findall(r"[a-z]+", text.lower())
     if not words:
         return "und"

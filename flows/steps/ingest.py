@@ -64,7 +64,7 @@ def read_file(path: Path, root: Path, settings: IngestSettings) -> RawDocument |
 def read_url(url: str, settings: IngestSettings) -> RawDocument | Quarantined:
     """Fetch one URL's body; HTTP and network errors are quarantined."""
     try:
-        with urllib.request.urlopen(url, timeout=settings.url_timeout_s) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=settings.url_timeout_s) as response:
             data = response.read(settings.max_bytes + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return Quarantined(url, "ingest", f"cannot fetch URL: {exc}")
@@ -73,7 +73,9 @@ def read_url(url: str, settings: IngestSettings) -> RawDocument | Quarantined:
     return RawDocument(url, data, hashlib.sha256(data).hexdigest())
 
 
-def iter_raw_documents(location: str, settings: IngestSettings) -> Iterator[RawDocument | Quarantined]:
+def iter_raw_documents(
+    location: str, settings: IngestSettings
+) -> Iterator[RawDocument | Quarantined]:
     """Every input at ``location`` (folder, file or URL) as raw bytes or a quarantine record."""
     if is_url(location) and not location.startswith("file:"):
         yield read_url(location, settings)

@@ -60,7 +60,9 @@ def _clean_org(org: str) -> str | None:
 
 
 def extract_metadata(blocks: list[Block], labels: list[Label]) -> Metadata:
-    title = next((b.text for b, lab in zip(blocks, labels, strict=True) if lab.kind == "title"), None)
+    title = next(
+        (b.text for b, lab in zip(blocks, labels, strict=True) if lab.kind == "title"), None
+    )
 
     authors: list[str] = []
     bios: list[str] = []

@@ -14,38 +14,20 @@ from dataclasses import dataclass
 # --- vocabularies (lower case) ------------------------------------------------------------------
 
 ROLE_WORDS = frozenset(
-    """professor fellow director researcher analyst editor writer journalist correspondent author
-    lecturer student scholar columnist reporter chair chairman chairwoman president founder ceo
-    member associate adviser advisor consultant manager officer contributor candidate economist
-    historian scientist expert specialist coordinator head dean secretary ambassador minister
-    commentator strategist engineer attorney lawyer partner principal producer photographer
-    intern assistant deputy vice research visiting senior junior acting chief executive managing
-    contributing lead former emeritus adjunct postdoctoral staff""".split()
+    ["professor", "fellow", "director", "researcher", "analyst", "editor", "writer", "journalist", "correspondent", "author", "lecturer", "student", "scholar", "columnist", "reporter", "chair", "chairman", "chairwoman", "president", "founder", "ceo", "member", "associate", "adviser", "advisor", "consultant", "manager", "officer", "contributor", "candidate", "economist", "historian", "scientist", "expert", "specialist", "coordinator", "head", "dean", "secretary", "ambassador", "minister", "commentator", "strategist", "engineer", "attorney", "lawyer", "partner", "principal", "producer", "photographer", "intern", "assistant", "deputy", "vice", "research", "visiting", "senior", "junior", "acting", "chief", "executive", "managing", "contributing", "lead", "former", "emeritus", "adjunct", "postdoctoral", "staff"]
 )
 # Role words that alone make a line a job title ("Senior Research Fellow", "Acting Deputy Director").
 ROLE_HEADS = frozenset(
-    """professor fellow director researcher analyst editor writer journalist correspondent author
-    lecturer student scholar columnist reporter chair chairman chairwoman president founder ceo
-    adviser advisor consultant manager officer contributor economist historian scientist expert
-    specialist coordinator head dean secretary ambassador minister commentator strategist
-    engineer attorney lawyer partner producer photographer intern""".split()
+    ["professor", "fellow", "director", "researcher", "analyst", "editor", "writer", "journalist", "correspondent", "author", "lecturer", "student", "scholar", "columnist", "reporter", "chair", "chairman", "chairwoman", "president", "founder", "ceo", "adviser", "advisor", "consultant", "manager", "officer", "contributor", "economist", "historian", "scientist", "expert", "specialist", "coordinator", "head", "dean", "secretary", "ambassador", "minister", "commentator", "strategist", "engineer", "attorney", "lawyer", "partner", "producer", "photographer", "intern"]
 )
 ORG_WORDS = frozenset(
-    """foundation institute institution university college center centre council association
-    society agency ministry department group company corporation inc inc. ltd ltd. llc press
-    media news times post journal review forum initiative program programme network trust fund
-    bank office commission committee party organization organisation school academy laboratory
-    lab service services club union alliance federation bureau gazette herald tribune daily
-    weekly magazine radio television tv broadcasting""".split()
+    ["foundation", "institute", "institution", "university", "college", "center", "centre", "council", "association", "society", "agency", "ministry", "department", "group", "company", "corporation", "inc", "inc.", "ltd", "ltd.", "llc", "press", "media", "news", "times", "post", "journal", "review", "forum", "initiative", "program", "programme", "network", "trust", "fund", "bank", "office", "commission", "committee", "party", "organization", "organisation", "school", "academy", "laboratory", "lab", "service", "services", "club", "union", "alliance", "federation", "bureau", "gazette", "herald", "tribune", "daily", "weekly", "magazine", "radio", "television", "tv", "broadcasting"]
 )
-NAME_PARTICLES = frozenset("van von de da del della der den di du la le bin al el ibn st. st".split())
+NAME_PARTICLES = frozenset(
+    ["van", "von", "de", "da", "del", "della", "der", "den", "di", "du", "la", "le", "bin", "al", "el", "ibn", "st.", "st"]
+)
 STOPWORDS = frozenset(
-    """a an the and or but if of at by for with about against between into through during before
-    after above below to from up down in out on off over under again further then once here there
-    when where why how all any both each few more most other some such no nor not only own same so
-    than too very can will just should now is are was were be been being have has had having do
-    does did doing i me my we our ours you your he him his she her it its they them their what
-    which who whom this that these those am would could may might must shall us""".split()
+    ["a", "an", "the", "and", "or", "but", "if", "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again", "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than", "too", "very", "can", "will", "just", "should", "now", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "i", "me", "my", "we", "our", "ours", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "would", "could", "may", "might", "must", "shall", "us"]
 )
 
 # --- shapes ---------------------------------------------------------------------------------------
@@ -55,7 +37,9 @@ _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _URL = re.compile(r"<*(?:https?://|www\.)\S+>*", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-–•*▪◦·]|\([a-z0-9]\)|[a-z][.)])\s+\S")
-_TABLE_LABEL = re.compile(r"^(?:table|figure|fig\.|chart|graph|exhibit)\s*\d+[.:]?\s", re.IGNORECASE)
+_TABLE_LABEL = re.compile(
+    r"^(?:table|figure|fig\.|chart|graph|exhibit)\s*\d+[.:]?\s", re.IGNORECASE
+)
 _NOTE_LABEL = re.compile(r"^(?:notes?|sources?)\s*:", re.IGNORECASE)
 
 
@@ -88,7 +72,7 @@ def is_name(text: str, max_tokens: int = 4) -> bool:
 def is_role(text: str) -> bool:
     """A job-title line: a few capitalised words that include a role head word."""
     tokens = re.findall(r"[A-Za-z]+", text)
-    if not 1 <= len(tokens) <= 7 or ends_sentence(text) and not text.endswith("."):
+    if not 1 <= len(tokens) <= 7 or (ends_sentence(text) and not text.endswith(".")):
         return False
     lowered = [t.lower() for t in tokens]
     if not any(t in ROLE_HEADS for t in lowered):
@@ -143,7 +127,9 @@ _MONTHS = {
 }
 _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATE_PATTERNS = (
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}})\b", re.I),
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}})\b", re.I
+    ),
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b", re.I),
     re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})\b"),
     re.compile(r"\b(?P<year>\d{4})/(?P<mnum>\d{1,2})/(?P<day>\d{1,2})\b"),
@@ -210,20 +196,85 @@ def _f(kind: str, reason: str, pattern: str, max_words: int) -> Family:
 _NAME_LIST = r"[A-Z][\w'’.-]+(?:\s+[\w'’.-]+){0,4}"
 
 FAMILIES: tuple[Family, ...] = (
-    _f("credit", "translator or editor credit", r"^(?:translated|edited|compiled|adapted)\s+(?:from\s+\w+\s+)?by\b", 14),
-    _f("byline", "byline ('By ...')", rf"^(?:by|words by|written by|story by|posted by|reported by|text by)[:\s]+{_NAME_LIST}", 16),
-    _f("byline", "author line ('Author: ...')", r"^(?:authors?|writers?|contributors?|reporters?)\s*[:|]\s*\S", 16),
-    _f("nav", "site tagline naming the publisher", r"^(?:published|produced|brought to you|a (?:publication|project|service))\s+(?:\w+\s+){0,3}by\s+(?:the\s+)?[A-Z]", 14),
-    _f("dateline", "dateline ('Published <date>')", r"^(?:published|posted|updated|last updated|first published|date|created|modified)(?:\s+on)?\s*[:|]?\s*\S", 12),  # needs a date: checked by the caller
-    _f("credit", "photo or image credit", r"^(?:photo(?:graph)?s?|images?|pictures?|illustrations?|graphics?|videos?|credits?|caption|source|courtesy)(?:\s+(?:credit|source|courtesy|by))?\s*[:|]", 40),
-    _f("caption", "caption with a photo credit", r"\((?:photo|image|picture|credit|illustration|graphic)s?(?:\s+credit)?\s*[:|][^)]*\)|\b(?:getty images|reuters|ap photo|afp|shutterstock|istock|epa|xinhua)\s*\)?\s*$", 45),
-    _f("related", "related-content prompt", r"^(?:you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|related(?:\s+(?:articles?|stories|posts|content|coverage|reading|links|news|topics))?|read (?:more|next|also)|see also|also read|more (?:from|on|stories|articles|in|like this)|recommended(?: for you| reading)?|further reading|most (?:read|popular|viewed|shared)|popular (?:stories|posts|now)|trending(?: now)?|latest (?:news|stories|articles)|what to read next|keep reading|don'?t miss|editor'?s picks?|top stories)\b", 12),
-    _f("disclaimer", "editor's note or views disclaimer", r"^editor'?s?’?s?\s+note\b|\bviews expressed\b|\bdo(?:es)? not necessarily (?:reflect|represent)\b|\bopinions expressed\b|\bsolely (?:those|the views) of\b", 80),
+    _f(
+        "credit",
+        "translator or editor credit",
+        r"^(?:translated|edited|compiled|adapted)\s+(?:from\s+\w+\s+)?by\b",
+        14,
+    ),
+    _f(
+        "byline",
+        "byline ('By ...')",
+        rf"^(?:by|words by|written by|story by|posted by|reported by|text by)[:\s]+{_NAME_LIST}",
+        16,
+    ),
+    _f(
+        "byline",
+        "author line ('Author: ...')",
+        r"^(?:authors?|writers?|contributors?|reporters?)\s*[:|]\s*\S",
+        16,
+    ),
+    _f(
+        "nav",
+        "site tagline naming the publisher",
+        r"^(?:published|produced|brought to you|a (?:publication|project|service))\s+(?:\w+\s+){0,3}by\s+(?:the\s+)?[A-Z]",
+        14,
+    ),
+    _f(
+        "dateline",
+        "dateline ('Published <date>')",
+        r"^(?:published|posted|updated|last updated|first published|date|created|modified)(?:\s+on)?\s*[:|]?\s*\S",
+        12,
+    ),  # needs a date: checked by the caller
+    _f(
+        "credit",
+        "photo or image credit",
+        r"^(?:photo(?:graph)?s?|images?|pictures?|illustrations?|graphics?|videos?|credits?|caption|source|courtesy)(?:\s+(?:credit|source|courtesy|by))?\s*[:|]",
+        40,
+    ),
+    _f(
+        "caption",
+        "caption with a photo credit",
+        r"\((?:photo|image|picture|credit|illustration|graphic)s?(?:\s+credit)?\s*[:|][^)]*\)|\b(?:getty images|reuters|ap photo|afp|shutterstock|istock|epa|xinhua)\s*\)?\s*$",
+        45,
+    ),
+    _f(
+        "related",
+        "related-content prompt",
+        r"^(?:you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|related(?:\s+(?:articles?|stories|posts|content|coverage|reading|links|news|topics))?|read (?:more|next|also)|see also|also read|more (?:from|on|stories|articles|in|like this)|recommended(?: for you| reading)?|further reading|most (?:read|popular|viewed|shared)|popular (?:stories|posts|now)|trending(?: now)?|latest (?:news|stories|articles)|what to read next|keep reading|don'?t miss|editor'?s picks?|top stories)\b",
+        12,
+    ),
+    _f(
+        "disclaimer",
+        "editor's note or views disclaimer",
+        r"^editor'?s?’?s?\s+note\b|\bviews expressed\b|\bdo(?:es)? not necessarily (?:reflect|represent)\b|\bopinions expressed\b|\bsolely (?:those|the views) of\b",
+        80,
+    ),
     _f("footer", "copyright notice", r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b", 40),
-    _f("footer", "contact details", r"^(?:tel|phone|fax|e-?mail|contact(?: us)?|address)\s*[:.]|\b(?:tel|fax)\s*[:.]\s*[+\d(]", 25),
-    _f("footer", "legal or site links", r"\b(?:terms (?:of|and) (?:use|service|conditions)|privacy (?:policy|notice)|cookie (?:policy|settings|preferences)|accessibility statement|site ?map)\b", 20),
-    _f("nav", "social or sharing prompt", r"^(?:connect with us|follow us|follow (?:@|on)|share (?:this|on|via|the)|share$|like us on|join us on|find us on|subscribe|sign (?:in|up)|log ?in|register|newsletter|get (?:the|our) newsletter|skip to|back to top|jump to|print(?: this)?(?: article| page)?$|email(?: this)?$|tweet$|whatsapp$|comments?\s*\(?\d*\)?$|leave a (?:comment|reply)|view comments|add comment|click here|tap here|download (?:the|our) app)", 14),
-    _f("debris", "advertisement marker", r"^(?:advertisement|advertising|sponsored(?: content)?|ad|promoted|story continues below(?: advertisement)?|continue reading(?: below)?|scroll to continue)$", 6),
+    _f(
+        "footer",
+        "contact details",
+        r"^(?:tel|phone|fax|e-?mail|contact(?: us)?|address)\s*[:.]|\b(?:tel|fax)\s*[:.]\s*[+\d(]",
+        25,
+    ),
+    _f(
+        "footer",
+        "legal or site links",
+        r"\b(?:terms (?:of|and) (?:use|service|conditions)|privacy (?:policy|notice)|cookie (?:policy|settings|preferences)|accessibility statement|site ?map)\b",
+        20,
+    ),
+    _f(
+        "nav",
+        "social or sharing prompt",
+        r"^(?:connect with us|follow us|follow (?:@|on)|share (?:this|on|via|the)|share$|like us on|join us on|find us on|subscribe|sign (?:in|up)|log ?in|register|newsletter|get (?:the|our) newsletter|skip to|back to top|jump to|print(?: this)?(?: article| page)?$|email(?: this)?$|tweet$|whatsapp$|comments?\s*\(?\d*\)?$|leave a (?:comment|reply)|view comments|add comment|click here|tap here|download (?:the|our) app)",
+        14,
+    ),
+    _f(
+        "debris",
+        "advertisement marker",
+        r"^(?:advertisement|advertising|sponsored(?: content)?|ad|promoted|story continues below(?: advertisement)?|continue reading(?: below)?|scroll to continue)$",
+        6,
+    ),
 )
 # Author bios: "<Name> is (a|an|the) ... <role>" or a parenthesised bio, one or two sentences.
 AUTHOR_BIO = re.compile(

@@ -1,0 +1,579 @@
+"""Validation of Broadsheet's published tables against the Great Expectations suites.
+
+This module owns the data-quality gate of a run: it loads the suites in ``expectations/`` (one GX
+suite JSON per table of :mod:`flows.schema`), validates each Arrow table against its suite in an
+ephemeral, in-memory GX context (nothing is written to disk, analytics are disabled) and returns a
+:class:`ValidationReport` that the run report embeds and the CLI uses to decide the exit code.
+
+Every expectation carries ``meta = {"severity": "critical" | "warning", "why": "..."}``. A run is
+valid when every *critical* expectation passed; failed warnings are reported but do not fail it.
+A table without a suite is itself a critical failure (expectation ``suite_exists``).
+
+Derived check columns
+---------------------
+Some rules span tables or rows ("offsets inside documents.text", "every child row has a
+document"). A single-table expectation cannot express them, so :func:`validate_tables` adds these
+columns to a *copy* of each frame before validation, and the suites expect values of them:
+
+documents
+  ``doc_id_matches_sha256`` (bool): ``doc_id == source_sha256[:16]``.
+  ``text_word_count`` (int): ``len(text.split())``, compared with ``n_words``.
+segments
+  ``removed_is_zero_width`` (bool): ``kept or start == end``.
+  ``kept_kind_is_body_kind`` (bool): ``not kept or kind in flows.records.BODY_KINDS``.
+  ``doc_exists`` (bool): ``doc_id`` is a ``documents.doc_id``.
+  ``doc_text_length`` (int, null when the document is missing): ``len(documents.text)``.
+  ``text_matches_document`` (bool, null for removed segments and orphans):
+  ``documents.text[start:end] == text``.
+entities
+  ``doc_exists``, ``doc_text_length`` as for segments; ``text_matches_document`` (null for
+  orphans): ``documents.text[start:end] == text``.
+keyphrases
+  ``doc_exists`` as for segments.
+
+Null derived values are "not applicable": GX skips nulls in value-set expectations, and the
+offset check ignores rows whose document is missing, so an orphan row fails ``doc_exists`` only.
+Table-shape expectations (``expect_table_columns_to_match_ordered_list`` and friends) run on the
+original frame, so they see exactly the schema columns of the table that will be published.
+
+GX is imported lazily inside the functions (its import takes seconds), so ``import
+flows.validate`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from flows.records import BODY_KINDS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations import ExpectationSuite
+    from great_expectations.core import ExpectationValidationResult
+
+CRITICAL = "critical"
+WARNING = "warning"
+SEVERITIES: frozenset[str] = frozenset({CRITICAL, WARNING})
+
+# Pseudo-expectation reported when a table has no suite file.
+SUITE_EXISTS = "suite_exists"
+SUITE_SUFFIX = ".json"
+
+# Expectations about the table's shape: they run on the frame without derived columns.
+TABLE_SHAPE_EXPECTATIONS: frozenset[str] = frozenset(
+    {
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_columns_to_match_set",
+        "expect_table_column_count_to_equal",
+        "expect_table_column_count_to_be_between",
+    }
+)
+# Expectations whose ``column_list`` kwarg is their domain (not an expected table layout).
+MULTICOLUMN_EXPECTATIONS: frozenset[str] = frozenset(
+    {
+        "expect_compound_columns_to_be_unique",
+        "expect_multicolumn_values_to_be_unique",
+        "expect_select_column_values_to_be_unique_within_record",
+        "expect_multicolumn_sum_to_equal",
+    }
+)
+
+# Columns that identify a row in failure examples, so a reader can find the offending row.
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "documents": ("doc_id",),
+    "segments": ("doc_id", "seq"),
+    "entities": ("doc_id", "start", "end"),
+    "keyphrases": ("doc_id", "rank"),
+    "quarantine": ("source_name",),
+}
+DOCUMENTS = "documents"
+# Tables whose rows point into documents (and whose suites expect the cross-table columns).
+CHILD_TABLES: frozenset[str] = frozenset({"segments", "entities", "keyphrases"})
+# Children whose [start, end) spans index documents.text.
+SPAN_TABLES: frozenset[str] = frozenset({"segments", "entities"})
+DOC_ID_HEX_DIGITS = 16
+
+# Failure examples kept per outcome, and the longest observed string a report line carries.
+MAX_EXAMPLES = 3
+MAX_OBSERVED_CHARS = 240
+ELLIPSIS = "..."
+PASS_FAIL_FORMAT: dict[str, Any] = {"result_format": "BOOLEAN_ONLY"}
+DETAIL_FORMAT: dict[str, Any] = {
+    "result_format": "SUMMARY",
+    "partial_unexpected_count": MAX_EXAMPLES,
+}
+PASSED = "passed"
+GX_DATASOURCE = "broadsheet"
+# kwargs GX adds to an expectation's configuration when it runs (not part of the suite).
+GX_RUNTIME_KWARGS: frozenset[str] = frozenset({"batch_id"})
+GX_BATCH_DEFINITION = "whole_table"
+
+
+class SuiteError(ValueError):
+    """A suite file is not a valid GX suite or breaks Broadsheet's suite conventions."""
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """The result of one expectation on one table."""
+
+    table: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed: str  # short human-readable observed value / unexpected examples
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every expectation outcome of a validation, with the verdict for the run."""
+
+    outcomes: tuple[ExpectationOutcome, ...]
+
+    @property
+    def success(self) -> bool:
+        """True when every critical expectation passed."""
+        return not self.failed_critical
+
+    @property
+    def failed_critical(self) -> tuple[ExpectationOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.success and o.severity == CRITICAL)
+
+    @property
+    def failed_warnings(self) -> tuple[ExpectationOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.success and o.severity == WARNING)
+
+    def summary(self) -> str:
+        passed = sum(o.success for o in self.outcomes)
+        n_critical = len(self.failed_critical)
+        n_warning = len(self.failed_warnings)
+        return (
+            f"{passed}/{len(self.outcomes)} expectations passed "
+            f"({n_critical} critical failure{'' if n_critical == 1 else 's'}, "
+            f"{n_warning} warning{'' if n_warning == 1 else 's'})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form for the run report."""
+        return {
+            "success": self.success,
+            "summary": self.summary(),
+            "n_expectations": len(self.outcomes),
+            "n_failed_critical": len(self.failed_critical),
+            "n_failed_warnings": len(self.failed_warnings),
+            "outcomes": [asdict(o) for o in self.outcomes],
+        }
+
+
+def _import_gx() -> Any:
+    """Import great_expectations with analytics off (the pipeline runs offline)."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+
+    return gx
+
+
+def _check_suite_conventions(path: Path, raw: Any) -> None:
+    """Reject suites GX would silently weaken, and enforce the severity/why metadata."""
+    if not isinstance(raw, dict):
+        raise SuiteError(f"{path}: a suite is a JSON object")
+    if raw.get("name") != path.stem:
+        raise SuiteError(f"{path}: suite name {raw.get('name')!r} must equal {path.stem!r}")
+    expectations = raw.get("expectations")
+    if not isinstance(expectations, list) or not expectations:
+        raise SuiteError(f"{path}: a suite needs a non-empty 'expectations' list")
+    for i, exp in enumerate(expectations):
+        if not isinstance(exp, dict):
+            raise SuiteError(f"{path}: expectation {i} is not a JSON object")
+        meta = exp.get("meta") or {}
+        where = f"{path}: expectation {i} ({exp.get('type')})"
+        if meta.get("severity") not in SEVERITIES:
+            raise SuiteError(f"{where}: meta.severity must be one of {sorted(SEVERITIES)}")
+        if not str(meta.get("why", "")).strip():
+            raise SuiteError(f"{where}: meta.why must say why the expectation exists")
+        # GX has its own severity field; keep it in step so GX tooling agrees with the report.
+        if exp.get("severity", meta["severity"]) != meta["severity"]:
+            raise SuiteError(f"{where}: severity and meta.severity disagree")
+
+
+def load_suites(suites_dir: Path) -> dict[str, ExpectationSuite]:
+    """Every ``<table>.json`` suite in ``suites_dir``, keyed by table name.
+
+    Raises :class:`SuiteError` for a malformed suite: suites are reviewed code, so a broken one
+    should stop the run loudly rather than validate less than it claims.
+    """
+    gx = _import_gx()
+    suites: dict[str, ExpectationSuite] = {}
+    for path in sorted(Path(suites_dir).glob(f"*{SUITE_SUFFIX}")):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SuiteError(f"cannot read suite {path}: {exc}") from exc
+        _check_suite_conventions(path, raw)
+        try:
+            suite = gx.ExpectationSuite(**raw)
+        except Exception as exc:  # GX raises pydantic, GX and type errors for a bad expectation
+            raise SuiteError(f"{path}: not a valid GX suite: {exc}") from exc
+        # GX logs and drops expectations it cannot build; a dropped check must not pass quietly.
+        if len(suite.expectations) != len(raw["expectations"]):
+            raise SuiteError(
+                f"{path}: GX built {len(suite.expectations)} of "
+                f"{len(raw['expectations'])} expectations (see the GX log for the invalid one)"
+            )
+        suites[path.stem] = suite
+    return suites
+
+
+# --- derived check columns -------------------------------------------------------------------
+
+
+def _as_int(value: Any) -> int | None:
+    """An offset as int, or None when null or not integral (the suite reports those rows)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        return None
+    if as_float != as_float or not as_float.is_integer():  # NaN or fractional
+        return None
+    return int(as_float)
+
+
+def _document_texts(documents: pd.DataFrame | None) -> dict[str, str]:
+    """doc_id -> text of the documents table (first row wins; duplicates fail on their own)."""
+    if documents is None or not {"doc_id", "text"} <= set(documents.columns):
+        return {}
+    texts: dict[str, str] = {}
+    for doc_id, text in zip(documents["doc_id"], documents["text"], strict=True):
+        if isinstance(doc_id, str) and isinstance(text, str):
+            texts.setdefault(doc_id, text)
+    return texts
+
+
+def _has(frame: pd.DataFrame, columns: Iterable[str]) -> bool:
+    # A missing input column leaves its derived column out: GX then reports the expectation as
+    # not evaluated, and the ordered-column expectation names the real problem.
+    return set(columns) <= set(frame.columns)
+
+
+def _derive_documents(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    out = frame.copy()
+    if _has(frame, ("doc_id", "source_sha256")):
+        out["doc_id_matches_sha256"] = pd.array(
+            [
+                None
+                if not (isinstance(d, str) and isinstance(s, str))
+                else d == s[:DOC_ID_HEX_DIGITS]
+                for d, s in zip(frame["doc_id"], frame["source_sha256"], strict=True)
+            ],
+            dtype="boolean",
+        )
+    if _has(frame, ("text",)):
+        out["text_word_count"] = pd.array(
+            [len(t.split()) if isinstance(t, str) else None for t in frame["text"]],
+            dtype="Int64",
+        )
+    return out
+
+
+def _flag(value: Any) -> bool | None:
+    """A boolean cell as bool, or None when null."""
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else bool(value)
+
+
+def _span_matches(
+    doc_text: str | None, start: int | None, end: int | None, text: Any
+) -> bool | None:
+    """documents.text[start:end] == text, or None when the document or an offset is missing."""
+    if doc_text is None or start is None or end is None:
+        return None
+    return doc_text[start:end] == text
+
+
+def _derive_child(table: str, frame: pd.DataFrame, doc_texts: Mapping[str, str]) -> pd.DataFrame:
+    """Add the cross-table (and, for segments, the kept/removed) columns to a child table."""
+    import pandas as pd
+
+    out = frame.copy()
+    if not _has(frame, ("doc_id",)):
+        return out
+    doc_ids = list(frame["doc_id"])
+    out["doc_exists"] = pd.array([d in doc_texts for d in doc_ids], dtype="boolean")
+    if table not in SPAN_TABLES or not _has(frame, ("start", "end", "text")):
+        return out
+    starts = [_as_int(v) for v in frame["start"]]
+    ends = [_as_int(v) for v in frame["end"]]
+    out["doc_text_length"] = pd.array(
+        [len(doc_texts[d]) if d in doc_texts else None for d in doc_ids], dtype="Int64"
+    )
+    if table == "segments":
+        if not _has(frame, ("kept", "kind")):
+            return out
+        kept = [_flag(v) for v in frame["kept"]]
+        out["removed_is_zero_width"] = pd.array(
+            [
+                None if k is None else k or (lo is not None and hi is not None and lo == hi)
+                for k, lo, hi in zip(kept, starts, ends, strict=True)
+            ],
+            dtype="boolean",
+        )
+        out["kept_kind_is_body_kind"] = pd.array(
+            [
+                None if k is None else not k or kind in BODY_KINDS
+                for k, kind in zip(kept, frame["kind"], strict=True)
+            ],
+            dtype="boolean",
+        )
+        # Removed segments carry the removed text, not the body's: only kept spans are compared.
+        compared = [k is True for k in kept]
+    else:
+        compared = [True] * len(doc_ids)
+    out["text_matches_document"] = pd.array(
+        [
+            _span_matches(doc_texts.get(d), lo, hi, text) if c else None
+            for d, lo, hi, text, c in zip(
+                doc_ids, starts, ends, frame["text"], compared, strict=True
+            )
+        ],
+        dtype="boolean",
+    )
+    return out
+
+
+def _derive(table: str, frame: pd.DataFrame, doc_texts: Mapping[str, str]) -> pd.DataFrame:
+    if table == DOCUMENTS:
+        return _derive_documents(frame)
+    if table in CHILD_TABLES:
+        return _derive_child(table, frame, doc_texts)
+    return frame
+
+
+# --- turning GX results into outcomes ---------------------------------------------------------
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(_plain(value))
+    if len(text) > MAX_OBSERVED_CHARS:
+        return text[: MAX_OBSERVED_CHARS - len(ELLIPSIS)] + ELLIPSIS
+    return text
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars, arrays and containers as plain Python, for readable reprs."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    to_python = getattr(value, "tolist", None)  # numpy scalar -> scalar, array -> list
+    return to_python() if callable(to_python) else value
+
+
+def _column_of(expectation_type: str, kwargs: Mapping[str, Any]) -> str | None:
+    if "column" in kwargs:
+        return str(kwargs["column"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']}, {kwargs['column_B']}"
+    if expectation_type in MULTICOLUMN_EXPECTATIONS:
+        return ", ".join(kwargs.get("column_list", []))
+    return None
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX reports exceptions flat or keyed by metric id; return the first message."""
+    if not isinstance(info, Mapping):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for nested in info.values():
+        if isinstance(nested, Mapping) and nested.get("raised_exception"):
+            return str(nested.get("exception_message"))
+    return None
+
+
+def _row_label(frame: pd.DataFrame, table: str, index: Any) -> str:
+    keys = [k for k in ROW_KEYS.get(table, ()) if k in frame.columns]
+    if not keys or index not in frame.index:
+        return f"row {index}"
+    row = frame.loc[index]
+    return ", ".join(f"{k}={_plain(row[k])!r}" for k in keys)
+
+
+def _example(value: Any, row_label: str) -> str:
+    """One unexpected value and the row it sits in, without saying the same thing twice."""
+    if isinstance(value, Mapping):  # compound-key value: it names its row already
+        return ", ".join(f"{k}={_plain(v)!r}" for k, v in value.items())
+    shown = repr(_plain(value))
+    if any(part.endswith(f"={shown}") for part in row_label.split(", ")):
+        return row_label
+    return f"{_short(shown)} at {row_label}"
+
+
+def _observed(result: ExpectationValidationResult, frame: pd.DataFrame, table: str) -> str:
+    error = _exception_message(result.exception_info)
+    if error is not None:
+        return _short(f"not evaluated: {error}")
+    res = dict(result.result or {})
+    if "unexpected_count" in res:
+        count, total = res.get("unexpected_count", 0), res.get("element_count", 0)
+        if not count:
+            return f"0 of {total} rows unexpected"
+        values = res.get("partial_unexpected_list") or []
+        indices = res.get("partial_unexpected_index_list") or []
+        examples = [
+            _example(v, _row_label(frame, table, i))
+            for v, i in zip(values[:MAX_EXAMPLES], indices[:MAX_EXAMPLES], strict=False)
+        ] or [_short(repr(_plain(v))) for v in values[:MAX_EXAMPLES]]
+        return _short(f"{count} of {total} rows unexpected, e.g. " + "; ".join(examples))
+    if "observed_value" in res:
+        return _short(res["observed_value"])
+    if result.success and not res:  # pass/fail-only result: nothing more to say
+        return PASSED
+    return _short(res) if res else ""
+
+
+def _outcome(
+    table: str, result: ExpectationValidationResult, frame: pd.DataFrame
+) -> ExpectationOutcome:
+    config = result.expectation_config
+    kwargs = dict(config.kwargs)
+    return ExpectationOutcome(
+        table=table,
+        expectation=config.type,
+        column=_column_of(config.type, kwargs),
+        severity=str((config.meta or {}).get("severity", CRITICAL)),
+        success=bool(result.success),
+        observed=_observed(result, frame, table),
+    )
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _split_suite(gx: Any, suite: ExpectationSuite) -> tuple[Any, Any]:
+    """(shape suite, row suite): table-shape expectations run on the undecorated frame."""
+    shape, rows = [], []
+    for exp in suite.expectations:
+        (shape if exp.expectation_type in TABLE_SHAPE_EXPECTATIONS else rows).append(
+            exp.configuration
+        )
+    return (
+        gx.ExpectationSuite(name=f"{suite.name}.shape", expectations=shape),
+        gx.ExpectationSuite(name=f"{suite.name}.rows", expectations=rows),
+    )
+
+
+def _in_memory_config() -> Any:
+    """GX context config: in-memory stores, no docs site, no analytics, no progress bars."""
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    return DataContextConfig(
+        # The default ephemeral config reserves a temp folder for a docs site we never build.
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        # One bar per metric batch would spam the run log.
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+
+
+def _missing_suite(table: str, suites_dir: Path) -> ExpectationOutcome:
+    return ExpectationOutcome(
+        table=table,
+        expectation=SUITE_EXISTS,
+        column=None,
+        severity=CRITICAL,
+        success=False,
+        observed=f"no suite {Path(suites_dir) / (table + SUITE_SUFFIX)}",
+    )
+
+
+def validate_tables(tables: Mapping[str, pa.Table], suites_dir: Path) -> ValidationReport:
+    """Validate every table against ``suites_dir/<name>.json``; see the module docstring."""
+    gx = _import_gx()
+    suites = load_suites(suites_dir)
+    context = gx.get_context(mode="ephemeral", project_config=_in_memory_config())
+    batch_definition = (
+        context.data_sources.add_pandas(GX_DATASOURCE)
+        .add_dataframe_asset(GX_DATASOURCE)
+        .add_batch_definition_whole_dataframe(GX_BATCH_DEFINITION)
+    )
+    frames = {name: table.to_pandas() for name, table in tables.items()}
+    doc_texts = _document_texts(frames.get(DOCUMENTS))
+
+    outcomes: list[ExpectationOutcome] = []
+    for name, frame in frames.items():
+        suite = suites.get(name)
+        if suite is None:
+            outcomes.append(_missing_suite(name, suites_dir))
+            continue
+        derived = _derive(name, frame, doc_texts)
+        for part, data in zip(_split_suite(gx, suite), (frame, derived), strict=True):
+            if part.expectations:
+                batch = batch_definition.get_batch(batch_parameters={"dataframe": data})
+                outcomes.extend(_validate_part(gx, batch, part, name, data))
+    return ValidationReport(outcomes=tuple(outcomes))
+
+
+def _validate_part(
+    gx: Any, batch: Any, part: ExpectationSuite, table: str, data: pd.DataFrame
+) -> list[ExpectationOutcome]:
+    """Outcomes of ``part`` on ``batch``, in suite order.
+
+    A pass/fail-only run costs about half of a detailed one, and a good run has no failures, so
+    details (unexpected values, their rows) are computed only for the expectations that failed.
+    """
+    results = {
+        _key(r.expectation_config): r
+        for r in batch.validate(part, result_format=PASS_FAIL_FORMAT).results
+    }
+    failed = [e.configuration for e in part.expectations if not _passed(results, e.configuration)]
+    if failed:
+        detail_suite = gx.ExpectationSuite(name=f"{part.name}.failed", expectations=failed)
+        detailed = batch.validate(detail_suite, result_format=DETAIL_FORMAT).results
+        results.update({_key(r.expectation_config): r for r in detailed})
+    outcomes: list[ExpectationOutcome] = []
+    for exp in part.expectations:
+        result = results.get(_key(exp.configuration))
+        if result is None:  # never seen; a check GX skipped must not count as passed
+            outcomes.append(_no_result(table, exp.configuration))
+        else:
+            outcomes.append(_outcome(table, result, data))
+    return outcomes
+
+
+def _key(config: Any) -> tuple[str, str]:
+    """Identity of an expectation: a suite is set-like over (type, kwargs)."""
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in GX_RUNTIME_KWARGS}
+    return config.type, json.dumps(kwargs, sort_keys=True, default=str)
+
+
+def _passed(results: Mapping[tuple[str, str], Any], config: Any) -> bool:
+    result = results.get(_key(config))
+    return result is not None and bool(result.success)
+
+
+def _no_result(table: str, config: Any) -> ExpectationOutcome:
+    return ExpectationOutcome(
+        table=table,
+        expectation=config.type,
+        column=_column_of(config.type, dict(config.kwargs)),
+        severity=str((config.meta or {}).get("severity", CRITICAL)),
+        success=False,
+        observed="not evaluated: GX returned no result for this expectation",
+    )

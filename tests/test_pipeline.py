@@ -1,0 +1,167 @@
+"""End to end: the real Prefect flow, through the CLI, on the seeds plus bad inputs.
+
+One run (module fixture) feeds every assertion, which reads only the published Parquet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pytest
+
+from flows.evaluation import PRF, document_prf
+from flows.records import BODY_KINDS
+
+from .conftest import SEEDS
+
+CP1252_ARTICLE = (
+    "Ministers from both countries met in the capital on Monday to discuss café subsidies and the "
+    "naïve hopes of exporters, officials said after the talks ended without an agreement on tariffs.\n\n"
+    "The talks will resume next month, when both delegations are expected to present new proposals "
+    "on agricultural quotas, fishing rights and the protection of regional food names."
+)
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("run")
+    inputs = root / "in"
+    shutil.copytree(SEEDS, inputs / "seeds")
+    (inputs / "bad").mkdir()
+    (inputs / "bad" / "empty.txt").write_bytes(b"")
+    (inputs / "bad" / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16)
+    (inputs / "bad" / "duplicate.txt").write_bytes(next(SEEDS.glob("*.txt")).read_bytes())
+    (inputs / "legacy.txt").write_bytes(CP1252_ARTICLE.encode("cp1252"))
+    output = root / "out"
+    result = run_cli("run", "--input", str(inputs), "--output", str(output), "--batch-size", "4")
+    tables = {
+        name: pd.read_parquet(output / name)
+        for name in ("documents", "segments", "entities", "keyphrases", "quarantine")
+    }
+    return {"result": result, "output": output, "tables": tables}
+
+
+def test_the_run_succeeds_and_prints_a_summary(published: dict[str, Any]) -> None:
+    result = published["result"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "documents in: 9   processed: 6   quarantined: 3" in result.stdout
+    assert "validation: PASSED" in result.stdout
+    assert "batch 3/3" in result.stdout + result.stderr  # progress, batch by batch
+
+
+def test_bad_inputs_are_quarantined_with_reasons(published: dict[str, Any]) -> None:
+    quarantine = published["tables"]["quarantine"].set_index("source_name")
+    assert set(quarantine.index) == {"bad/empty.txt", "bad/binary.txt", "bad/duplicate.txt"}
+    assert "empty" in quarantine.loc["bad/empty.txt", "reason"]
+    assert "binary" in quarantine.loc["bad/binary.txt", "reason"]
+    assert "duplicate content of seeds/" in quarantine.loc["bad/duplicate.txt", "reason"]
+    docs = published["tables"]["documents"].set_index("source_name")
+    assert docs.loc["legacy.txt", "encoding"] == "cp1252"
+    assert "café subsidies" in docs.loc["legacy.txt", "text"]
+
+
+def test_seeds_match_their_gold_from_parquet(
+    published: dict[str, Any], seeds_gold: dict[str, dict[str, Any]]
+) -> None:
+    docs = published["tables"]["documents"].set_index("source_name")
+    for key, gold in seeds_gold.items():
+        row = docs.loc[f"seeds/{gold['doc']}"]
+        text = row["text"]
+        _, recall = document_prf(text, gold["body_required"])
+        precision, _ = document_prf(text, gold["body_with_optional"])
+        assert PRF(precision or 0.0, recall).f1 >= 0.98, key
+        assert row["title"] == gold["title"], key
+        assert list(row["authors"]) == gold["authors"], key
+        published_date = None if pd.isna(row["published"]) else row["published"].isoformat()
+        assert published_date == gold["published"], key
+        assert row["publisher"] == gold["publisher"], key
+        for removed in gold["removed"]:
+            assert " ".join(removed["text"].split()) not in text, (key, removed["kind"])
+        assert "*" not in text, key
+        if gold["page_break_joins"]:
+            assert "President Joe Biden and" in text
+
+
+def test_offsets_index_the_document_text(published: dict[str, Any]) -> None:
+    tables = published["tables"]
+    texts = tables["documents"].set_index("doc_id")["text"]
+    for row in tables["segments"].itertuples():
+        text = texts[row.doc_id]
+        assert 0 <= row.start <= row.end <= len(text)
+        if row.kept:
+            assert text[row.start : row.end] == row.text
+            assert row.kind in BODY_KINDS
+        else:
+            assert row.start == row.end
+    assert len(tables["entities"]) > 50
+    for row in tables["entities"].itertuples():
+        assert texts[row.doc_id][row.start : row.end] == row.text
+    keyphrases = tables["keyphrases"]
+    assert keyphrases.groupby("doc_id")["rank"].min().eq(1).all()
+
+
+def test_every_reported_figure_traces_to_rows(published: dict[str, Any]) -> None:
+    output = published["output"]
+    summary = json.loads((output / "latest" / "summary.json").read_text())
+    tables = published["tables"]
+    assert summary["processed"] == len(tables["documents"])
+    assert summary["quarantined"] == len(tables["quarantine"])
+    assert summary["entities"] == len(tables["entities"])
+    segs = tables["segments"]
+    lengths = segs["text"].str.len()
+    assert summary["removed_share"] == pytest.approx(lengths[~segs["kept"]].sum() / lengths.sum())
+
+
+def test_duckdb_and_polars_read_the_tables(published: dict[str, Any]) -> None:
+    output = published["output"]
+    count = duckdb.sql(f"select count(*) from '{output}/documents/*.parquet'").fetchone()[0]
+    assert count == 6
+    kinds = (
+        pl.read_parquet(output / "segments" / "*.parquet")
+        .filter(~pl.col("kept"))["kind"]
+        .unique()
+        .to_list()
+    )
+    assert {"byline", "caption", "dateline", "footer"} <= set(kinds)
+
+
+def test_report_and_validation_are_published(published: dict[str, Any]) -> None:
+    output = published["output"]
+    assert (output / "report.html").read_text().count("<tr>") > 10
+    validation = json.loads((output / "latest" / "validation.json").read_text())
+    assert validation["success"] is True
+    assert {o["table"] for o in validation["outcomes"]} == {
+        "documents",
+        "segments",
+        "entities",
+        "keyphrases",
+        "quarantine",
+    }
+
+
+def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli("run", "--input", str(tmp_path / "missing"), "--output", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "input not found" in result.stderr
