@@ -20,4 +20,6 @@ def seeds_gold() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def seed_texts(seeds_gold: dict[str, dict[str, Any]]) -> dict[str, str]:
-    return {key: (SEEDS / gold["doc"]).read_text(encoding="utf-8") for key, gold in seeds_gold.items()}
+    return {
+        key: (SEEDS / gold["doc"]).read_text(encoding="utf-8") for key, gold in seeds_gold.items()
+    }

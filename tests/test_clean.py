@@ -198,3 +198,13 @@ def test_segments_index_the_body(lines: list[str]) -> None:
 def test_cleaning_twice_changes_nothing_in_the_body(lines: list[str]) -> None:
     once = clean_text("\n".join(lines)).text
     assert clean_text(once).text == once
+
+
+def test_seed_page_breaks_are_rejoined(seed_texts: dict[str, str], seeds_gold: dict[str, dict[str, Any]]) -> None:
+    for key, gold in seeds_gold.items():
+        lines = seed_texts[key].replace("*", "").split("\n")
+        text = clean_text(seed_texts[key]).text
+        for join in gold["page_break_joins"]:
+            first = " ".join(lines[join["first_line"] - 1].split()[-3:])
+            then = " ".join(lines[join["continues_at_line"] - 1].split()[:3])
+            assert f"{first} {then}" in text, (key, join)

@@ -33,9 +33,14 @@ def test_autolinks_and_tables_survive() -> None:
 
 
 def test_page_break_rejoins_a_sentence_cut_in_two() -> None:
-    first = "Officials said that " + "many words of a long sentence " * 5 + "on April 16, U.S. President Joe"
-    text = f"{first}\n\n\n\nBiden and Japanese Prime Minister Yoshihide Suga also raised concerns about " + (
-        "the tensions in the strait and the region as a whole. " * 3
+    first = (
+        "Officials said that "
+        + "many words of a long sentence " * 5
+        + "on April 16, U.S. President Joe"
+    )
+    text = (
+        f"{first}\n\n\n\nBiden and Japanese Prime Minister Yoshihide Suga also raised concerns about "
+        + ("the tensions in the strait and the region as a whole. " * 3)
     )
     [block] = split_blocks(text)
     assert "President Joe Biden and" in block.text
@@ -54,7 +59,9 @@ def test_headings_and_finished_paragraphs_are_not_joined() -> None:
 
 
 def test_hard_wrapped_lines_are_rejoined() -> None:
-    text = "The construction uses almost all of the\nmachinery developed in the last couple of\nyears."
+    text = (
+        "The construction uses almost all of the\nmachinery developed in the last couple of\nyears."
+    )
     [block] = split_blocks(text)
     assert block.text.endswith("couple of years.")
 
@@ -73,7 +80,12 @@ def test_normalize_is_idempotent(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["", "Heading", "a sentence that ends.", "and goes on", "x\ty"]), max_size=20))
+@given(
+    st.lists(
+        st.sampled_from(["", "Heading", "a sentence that ends.", "and goes on", "x\ty"]),
+        max_size=20,
+    )
+)
 def test_unjoined_blocks_index_their_text(lines: list[str]) -> None:
     text = "\n".join(lines)
     for block in split_blocks(text):

@@ -47,9 +47,13 @@ def continues(previous: Block, following: Block, settings: NormalizeSettings) ->
         return False
     if lower_start:
         return _words(previous.text) >= MIN_LOWER_CONTINUATION_WORDS
-    return (
-        _words(previous.text) >= settings.page_break_min_words
-        and _words(following.text) >= settings.page_break_min_words
+    # Upper-case start: only a long paragraph cut mid-sentence, resumed by a finished sentence.
+    return _words(previous.text) >= settings.page_break_min_words and (
+        _words(following.text) >= settings.page_break_min_words
+        or (
+            _words(following.text) >= MIN_WRAPPED_LINE_WORDS
+            and bool(_TERMINAL_END.search(following.text))
+        )
     )
 
 

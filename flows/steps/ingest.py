@@ -115,11 +115,10 @@ def detect_encoding(data: bytes) -> str | None:
     matches = list(from_bytes(data))
     if not matches:
         return None
-    # Several code pages often fit equally well; prefer the one Western web text uses most.
+    # Several code pages often decode equally cleanly (coherence is noise on mostly-ASCII text):
+    # among the cleanest, prefer the ones Western web text uses most.
     least_chaos = min(m.chaos for m in matches)
-    tied = [m for m in matches if m.chaos <= least_chaos + _TIE]
-    most_coherent = max(m.coherence for m in tied)
-    tied = [m.encoding for m in tied if m.coherence >= most_coherent - _TIE]
+    tied = [m.encoding for m in matches if m.chaos <= least_chaos + _TIE]
     return next((enc for enc in _PREFERRED_ON_TIE if enc in tied), tied[0])
 
 

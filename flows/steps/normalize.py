@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import ftfy
+from ftfy import fixes as ftfy_fixes
+from ftfy.badness import is_bad
 from textacy.preprocessing import normalize as tx_normalize
 from textacy.preprocessing.resources import RE_ZWSP
 
@@ -41,6 +44,21 @@ _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d]{2})-\n(?=[a-z]{2})")
 _MD_STRAY_STARS = re.compile(r"(?<=\w)\*{2,3}(?=\s|$)|(?<=\s)\*{2,3}(?=\w)")
 
 
+def fix_unicode(text: str) -> str:
+    """ftfy's repairs; the line-by-line mojibake search only runs when mojibake is likely."""
+    if text.isascii():
+        return ftfy_fixes.remove_terminal_escapes(ftfy_fixes.remove_control_chars(text))
+    if is_bad(text) or ftfy_fixes.C1_CONTROL_RE.search(text):
+        return ftfy.fix_text(text, _FTFY_CONFIG)
+    # ftfy's remaining fixes, whole-text, in ftfy's order (all cheap).
+    text = ftfy_fixes.remove_terminal_escapes(text)
+    text = ftfy_fixes.fix_latin_ligatures(text)
+    text = ftfy_fixes.fix_character_width(text)
+    text = ftfy_fixes.fix_surrogates(text)
+    text = ftfy_fixes.remove_control_chars(text)
+    return unicodedata.normalize("NFC", text)
+
+
 def _strip_markup(text: str) -> str:
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
@@ -64,7 +82,7 @@ def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
     """Repaired text with one line per source line, trailing/leading spaces removed."""
     settings = settings or NormalizeSettings()
     if settings.fix_mojibake:
-        text = ftfy.fix_text(text, _FTFY_CONFIG)
+        text = fix_unicode(text)
     text = RE_ZWSP.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     if settings.strip_markdown_emphasis:
