@@ -50,6 +50,10 @@ class CleaningSettings:
     appended_min_similarity: float = 0.08
     appended_min_words: int = 40
     max_title_words: int = 25
+    # The learned block model overrules the rules only when this sure (P(body) thresholds).
+    model_keep_above: float = 0.5
+    model_drop_below: float = 0.5
+    model_protected_kinds: tuple[str, ...] = ("byline", "dateline", "disclaimer", "author_bio")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from flows.config import CleaningSettings
 from flows.records import BODY_KINDS, Block
 from flows.steps import phrases
+from flows.steps.block_model import TreeEnsemble, load_model
+from flows.steps.features import block_features
 
 _SHINGLE = 4
 # A block whose shingles are mostly inside another, longer block repeats it (caption, teaser).
@@ -164,8 +168,56 @@ def _bio_label(
     return None
 
 
-def classify_blocks(blocks: list[Block], settings: CleaningSettings | None = None) -> list[Label]:
-    """A kind and a reason for every block."""
+def classify_blocks(
+    blocks: list[Block],
+    settings: CleaningSettings | None = None,
+    model: TreeEnsemble | bool | None = True,
+) -> list[Label]:
+    """A kind and a reason for every block: the rules, then the learned model's verdict.
+
+    ``model=True`` uses the shipped model (if any), ``None``/``False`` the rules alone.
+    """
+    settings = settings or CleaningSettings()
+    labels = rule_labels(blocks, settings)
+    ensemble = load_model() if model is True else (model or None)
+    if ensemble is None or not blocks:
+        return labels
+    features = block_features(blocks, [label.kind for label in labels])
+    return combine(labels, ensemble.predict_proba(features), settings)
+
+
+def combine(labels: list[Label], p_body: np.ndarray, settings: CleaningSettings) -> list[Label]:
+    """Final labels: the model keeps or drops a block when it is confident enough to overrule.
+
+    A block the rules keep is dropped below ``model_drop_below``; a block the rules drop is kept
+    above ``model_keep_above``; kinds the rules found by explicit evidence (bylines, datelines,
+    disclaimers, ...: ``model_protected_kinds``) stay as the rules said. Dropped blocks are named by where they stand: above the kept
+    text (nav), below it (footer), or inside it (debris).
+    """
+    keep = [
+        label.kept
+        if label.kind in settings.model_protected_kinds
+        else (p >= settings.model_keep_above)
+        if not label.kept
+        else (p >= settings.model_drop_below)
+        for label, p in zip(labels, p_body, strict=True)
+    ]
+    kept_at = [i for i, k in enumerate(keep) if k]
+    first, last = (kept_at[0], kept_at[-1]) if kept_at else (len(labels), -1)
+    result = []
+    for i, (label, p, k) in enumerate(zip(labels, p_body, keep, strict=True)):
+        if k == label.kept:
+            result.append(label)
+        elif k:
+            result.append(Label("body", f"model: P(body)={p:.2f} overrules {label.kind} ({label.reason})"))
+        else:
+            kind = "nav" if i < first else "footer" if i > last else "debris"
+            result.append(Label(kind, f"model: P(body)={p:.2f} overrules {label.kind} ({label.reason})"))
+    return result
+
+
+def rule_labels(blocks: list[Block], settings: CleaningSettings | None = None) -> list[Label]:
+    """A kind and a reason for every block, from the rules alone."""
     settings = settings or CleaningSettings()
     if not blocks:
         return []

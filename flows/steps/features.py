@@ -1,0 +1,157 @@
+"""Features: the evidence about each block as numbers, for the learned block classifier.
+
+One row per block: its shape (length, punctuation, stop-word and capital density, digits,
+links), phrasing families and the kind the rules gave it, repetition, position in the page and
+relative to the densest run of prose, and the same shape evidence of its neighbours. The names
+in ``FEATURE_NAMES`` are stored with the trained model, which refuses a mismatching list.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from flows.records import SEGMENT_KINDS, Block
+from flows.steps import phrases
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_DIGIT = re.compile(r"\d")
+_PUNCT = re.compile(r"[,;:]")
+_SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
+_SEPARATORS = re.compile(r"[|»›•·/]")
+# Densest run: a block adds its words minus this many, so menus (short lines) subtract.
+DENSITY_WORD_OFFSET = 10
+# Neighbourhoods (in blocks) over which context is averaged.
+CONTEXT_WINDOWS = (1, 3, 8)
+
+_BASE = (
+    "log_words",
+    "log_chars",
+    "ends_sentence",
+    "sentences",
+    "stopword_share",
+    "capitalised_share",
+    "digit_share",
+    "punct_per_word",
+    "separator_share",
+    "mean_word_len",
+    "has_url",
+    "is_list_item",
+    "is_table_row",
+    "is_name",
+    "is_role",
+    "is_date_only",
+    "is_heading_shape",
+    "starts_lower",
+    "blank_before",
+    "joined",
+)
+_CONTEXT = tuple(
+    f"{name}_w{w}" for w in CONTEXT_WINDOWS for name in ("log_words", "ends_sentence", "stopword_share")
+)
+_POSITION = (
+    "rel_index",
+    "words_before_share",
+    "in_densest_run",
+    "blocks_to_densest_run",
+    "repeat_count",
+)
+_KINDS = tuple(f"rule_{kind}" for kind in SEGMENT_KINDS)
+FEATURE_NAMES: tuple[str, ...] = _BASE + _CONTEXT + _POSITION + _KINDS
+
+
+def _shape_row(block: Block) -> list[float]:
+    text = block.text
+    tokens = text.split()
+    n_words = len(tokens)
+    words = _WORD.findall(text)
+    n_alpha = max(len(words), 1)
+    stop = sum(1 for w in words if w.lower() in phrases.STOPWORDS)
+    capital = sum(1 for w in words if w[0].isupper())
+    return [
+        math.log1p(n_words),
+        math.log1p(len(text)),
+        float(phrases.ends_sentence(text)),
+        float(len(_SENTENCE_END.findall(text))),
+        stop / n_alpha,
+        capital / n_alpha,
+        len(_DIGIT.findall(text)) / max(len(text), 1),
+        len(_PUNCT.findall(text)) / max(n_words, 1),
+        len(_SEPARATORS.findall(text)) / max(n_words, 1),
+        sum(len(w) for w in words) / n_alpha,
+        float(bool(phrases.strip_urls(text) != text)),
+        float(phrases.is_list_item(text)),
+        float("\t" in text),
+        float(phrases.is_name(text)),
+        float(phrases.is_role(text)),
+        float(phrases.is_date_only(text) is not None),
+        float(1 <= n_words <= 16 and not phrases.ends_sentence(text)),
+        float(text[:1].islower()),
+        float(min(block.blank_before, 4)),
+        float(block.joined_from > 1),
+    ]
+
+
+def densest_run(word_counts: Sequence[int]) -> tuple[int, int]:
+    """[start, end] of the run of blocks maximising sum(words - offset) (Kadane)."""
+    best, best_span = -math.inf, (0, max(len(word_counts) - 1, 0))
+    running, start = 0.0, 0
+    for i, n in enumerate(word_counts):
+        gain = n - DENSITY_WORD_OFFSET
+        if running <= 0:
+            running, start = gain, i
+        else:
+            running += gain
+        if running > best:
+            best, best_span = running, (start, i)
+    return best_span
+
+
+def _window_mean(column: np.ndarray, width: int) -> np.ndarray:
+    """Mean of ``column`` over the ``width`` blocks either side (the block itself excluded)."""
+    n = len(column)
+    padded = np.concatenate([[0.0], np.cumsum(column)])
+    idx = np.arange(n)
+    lo = np.clip(idx - width, 0, n)
+    hi = np.clip(idx + width + 1, 0, n)
+    total = padded[hi] - padded[lo] - column
+    count = np.maximum(hi - lo - 1, 1)
+    return total / count
+
+
+def block_features(blocks: Sequence[Block], rule_kinds: Sequence[str]) -> np.ndarray:
+    """The feature matrix (blocks x FEATURE_NAMES) of one document."""
+    n = len(blocks)
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES)))
+    base = np.array([_shape_row(b) for b in blocks], dtype=float)
+    context_columns = []
+    for width in CONTEXT_WINDOWS:
+        for column in (0, 2, 4):  # log_words, ends_sentence, stopword_share
+            context_columns.append(_window_mean(base[:, column], width))
+    word_counts = [len(b.text.split()) for b in blocks]
+    total_words = max(sum(word_counts), 1)
+    before = np.cumsum([0, *word_counts[:-1]]) / total_words
+    run_start, run_end = densest_run(word_counts)
+    idx = np.arange(n)
+    distance = np.where(idx < run_start, run_start - idx, np.where(idx > run_end, idx - run_end, 0))
+    repeats = Counter(b.text.casefold() for b in blocks)
+    position = np.column_stack(
+        [
+            idx / max(n - 1, 1),
+            before,
+            ((idx >= run_start) & (idx <= run_end)).astype(float),
+            np.log1p(distance),
+            [repeats[b.text.casefold()] - 1 for b in blocks],
+        ]
+    )
+    kind_index = {kind: i for i, kind in enumerate(SEGMENT_KINDS)}
+    kinds = np.zeros((n, len(SEGMENT_KINDS)))
+    for i, kind in enumerate(rule_kinds):
+        kinds[i, kind_index[kind]] = 1.0
+    return np.hstack([base, np.column_stack(context_columns), position, kinds])
+
