@@ -12,6 +12,7 @@ the printed figures are what ``clean_text`` would score on pages it never saw.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -46,6 +47,8 @@ HYPERPARAMETERS = {
     "subsample": 0.8,
     "random_state": 0,
 }
+# Thresholds tried in cross-validation for overruling the rules (reported, set in config).
+THRESHOLD_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SEEDS_GOLD = REPO / "tests" / "fixtures" / "seeds_gold.json"
 
 
@@ -124,12 +127,19 @@ def cross_validate(
             held_out[pages[i].key] = model.predict_proba(pages[i].features)
     rules = corpus_prf([(p.body(None, settings), p.gold) for p in pages], strict=True)
     learned = corpus_prf([(p.body(held_out[p.key], settings), p.gold) for p in pages], strict=True)
+    grid = {}
+    for drop in THRESHOLD_GRID:
+        for keep in THRESHOLD_GRID:
+            tuned = dataclasses.replace(settings, model_drop_below=drop, model_keep_above=keep)
+            m = corpus_prf([(p.body(held_out[p.key], tuned), p.gold) for p in pages], strict=True)
+            grid[f"drop<{drop:.1f} keep>={keep:.1f}"] = round(m.f1, 4)
     y = np.concatenate([p.y for p in pages])
     pred = np.concatenate([held_out[p.key] >= 0.5 for p in pages])
     return {
         "rules_only": {"P": rules.precision, "R": rules.recall, "F1": rules.f1},
         "rules_and_model": {"P": learned.precision, "R": learned.recall, "F1": learned.f1},
         "block_accuracy": float((pred == y).mean()),
+        "threshold_grid_f1": grid,
         "folds": folds,
     }
 
@@ -153,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         m = cv[name]
         print(f"  {name:16s} P {m['P']:.3f}  R {m['R']:.3f}  F1 {m['F1']:.3f}")
     print(f"  block accuracy {cv['block_accuracy']:.3f}")
+    best = sorted(cv["threshold_grid_f1"].items(), key=lambda kv: -kv[1])[:5]
+    print("  best thresholds (drop a rule-kept block below / keep a rule-dropped one at):")
+    for name, f1 in best:
+        print(f"    {name}: F1 {f1:.3f}")
     if not args.no_write:
         meta = {
             "trained_on": "zyte-dev (50 pages) + 5 seeds",

@@ -52,8 +52,8 @@ class CleaningSettings:
     max_title_words: int = 25
     # The learned block model overrules the rules only when this sure (P(body) thresholds).
     model_keep_above: float = 0.5
-    model_drop_below: float = 0.5
-    model_protected_kinds: tuple[str, ...] = ("byline", "dateline", "disclaimer", "author_bio")
+    model_drop_below: float = 0.1
+    model_protected_kinds: tuple[str, ...] = ("byline", "dateline", "caption", "disclaimer", "author_bio")
 
 
 @dataclass(frozen=True, slots=True)

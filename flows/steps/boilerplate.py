@@ -203,6 +203,8 @@ def combine(labels: list[Label], p_body: np.ndarray, settings: CleaningSettings)
         for label, p in zip(labels, p_body, strict=True)
     ]
     kept_at = [i for i, k in enumerate(keep) if k]
+    if not kept_at:
+        return labels  # never let the model empty a page the rules found text in
     first, last = (kept_at[0], kept_at[-1]) if kept_at else (len(labels), -1)
     result = []
     for i, (label, p, k) in enumerate(zip(labels, p_body, keep, strict=True)):
