@@ -53,6 +53,7 @@ class CleaningSettings:
     # The learned block model overrules the rules only when this sure (P(body) thresholds).
     model_keep_above: float = 0.5
     model_drop_below: float = 0.1
+    model_min_words: int = 200
     model_protected_kinds: tuple[str, ...] = ("byline", "dateline", "caption", "disclaimer", "author_bio")
 
 

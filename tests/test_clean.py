@@ -200,6 +200,14 @@ def test_cleaning_twice_changes_nothing_in_the_body(lines: list[str]) -> None:
     assert clean_text(once).text == once
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_LINES, min_size=10, max_size=40))
+def test_a_second_pass_with_the_model_never_adds_text(lines: list[str]) -> None:
+    once = clean_text("\n".join(lines)).text
+    twice = clean_text(once).text
+    assert set(twice.split("\n\n")) <= set(once.split("\n\n"))
+
+
 def test_seed_page_breaks_are_rejoined(seed_texts: dict[str, str], seeds_gold: dict[str, dict[str, Any]]) -> None:
     for key, gold in seeds_gold.items():
         lines = seed_texts[key].replace("*", "").split("\n")

@@ -180,8 +180,9 @@ def classify_blocks(
     settings = settings or CleaningSettings()
     labels = rule_labels(blocks, settings)
     ensemble = load_model() if model is True else (model or None)
-    if ensemble is None or not blocks:
-        return labels
+    n_words = sum(len(b.text.split()) for b in blocks)
+    if ensemble is None or n_words < settings.model_min_words:
+        return labels  # the model learnt from whole pages; short texts are the rules' alone
     features = block_features(blocks, [label.kind for label in labels])
     return combine(labels, ensemble.predict_proba(features), settings)
 
