@@ -42,18 +42,17 @@ class TreeEnsemble:
         n = features.shape[0]
         if n == 0:
             return np.zeros(0)
-        rows = np.arange(n)
-        logit = np.full(n, self.init)
-        for t in range(self.feature.shape[0]):
-            node = np.zeros(n, dtype=np.int64)
-            feature, threshold = self.feature[t], self.threshold[t]
-            left, right = self.left[t], self.right[t]
-            for _ in range(self.depth):
-                split = feature[node]
-                leaf = split == _LEAF
-                go_left = features[rows, np.where(leaf, 0, split)] <= threshold[node]
-                node = np.where(leaf, node, np.where(go_left, left[node], right[node]))
-            logit += self.rate * self.value[t][node]
+        trees = np.arange(self.feature.shape[0])[:, None]
+        rows = np.arange(n)[None, :]
+        node = np.zeros((len(trees), n), dtype=np.int64)  # all trees descend together
+        for _ in range(self.depth):
+            split = self.feature[trees, node]
+            leaf = split == _LEAF
+            values = features[rows, np.where(leaf, 0, split)]
+            go_left = values <= self.threshold[trees, node]
+            child = np.where(go_left, self.left[trees, node], self.right[trees, node])
+            node = np.where(leaf, node, child)
+        logit = self.init + self.rate * self.value[trees, node].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-logit))
 
     def to_json(self) -> dict[str, Any]:

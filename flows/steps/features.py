@@ -20,9 +20,11 @@ from flows.steps import phrases
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _DIGIT = re.compile(r"\d")
-_PUNCT = re.compile(r"[,;:]")
 _SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
-_SEPARATORS = re.compile(r"[|»›•·/]")
+_SEPARATOR_CHARS = "|»›•·/"
+SHORT_BLOCK_WORDS = 7
+HEADING_MAX_WORDS = 16
+MAX_BLANK_LINES = 4
 # Densest run: a block adds its words minus this many, so menus (short lines) subtract.
 DENSITY_WORD_OFFSET = 10
 # Neighbourhoods (in blocks) over which context is averaged.
@@ -66,32 +68,41 @@ FEATURE_NAMES: tuple[str, ...] = _BASE + _CONTEXT + _POSITION + _KINDS
 
 def _shape_row(block: Block) -> list[float]:
     text = block.text
-    tokens = text.split()
-    n_words = len(tokens)
+    n_words = text.count(" ") + text.count("\t") + 1
+    n_chars = len(text)
     words = _WORD.findall(text)
     n_alpha = max(len(words), 1)
-    stop = sum(1 for w in words if w.lower() in phrases.STOPWORDS)
-    capital = sum(1 for w in words if w[0].isupper())
+    stop = 0
+    capital = 0
+    letters = 0
+    for w in words:
+        letters += len(w)
+        if w[0].isupper():
+            capital += 1
+        elif w in phrases.STOPWORDS:
+            stop += 1
+    ends = phrases.ends_sentence(text)
+    short = n_words <= SHORT_BLOCK_WORDS  # name, role and date shapes only exist in short blocks
     return [
         math.log1p(n_words),
-        math.log1p(len(text)),
-        float(phrases.ends_sentence(text)),
+        math.log1p(n_chars),
+        float(ends),
         float(len(_SENTENCE_END.findall(text))),
         stop / n_alpha,
         capital / n_alpha,
-        len(_DIGIT.findall(text)) / max(len(text), 1),
-        len(_PUNCT.findall(text)) / max(n_words, 1),
-        len(_SEPARATORS.findall(text)) / max(n_words, 1),
-        sum(len(w) for w in words) / n_alpha,
-        float(bool(phrases.strip_urls(text) != text)),
+        len(_DIGIT.findall(text)) / max(n_chars, 1),
+        (text.count(",") + text.count(";") + text.count(":")) / n_words,
+        sum(text.count(c) for c in _SEPARATOR_CHARS) / n_words,
+        letters / n_alpha,
+        float("http" in text or "www." in text or "@" in text),
         float(phrases.is_list_item(text)),
         float("\t" in text),
-        float(phrases.is_name(text)),
-        float(phrases.is_role(text)),
-        float(phrases.is_date_only(text) is not None),
-        float(1 <= n_words <= 16 and not phrases.ends_sentence(text)),
+        float(short and phrases.is_name(text)),
+        float(short and phrases.is_role(text)),
+        float(short and phrases.is_date_only(text) is not None),
+        float(n_words <= HEADING_MAX_WORDS and not ends),
         float(text[:1].islower()),
-        float(min(block.blank_before, 4)),
+        float(min(block.blank_before, MAX_BLANK_LINES)),
         float(block.joined_from > 1),
     ]
 

@@ -23,6 +23,17 @@ from flows.config import NormalizeSettings
 
 _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
 
+# Cheap scans that decide which of ftfy's repairs can apply. UTF-8 read as Latin-1/cp1252
+# ("â€™", "Ã©") shows a lead byte (U+00C2-U+00F4) followed by a continuation byte's character.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufff9-\ufffc]")
+_LIGATURE = re.compile("[\u0132\u0133\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06]")
+_FULLWIDTH = re.compile("[\u3000\uff01-\uff5e]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # Horizontal whitespace other than the tab (tabs separate table cells and are kept).
 _HSPACE = re.compile(r"[^\S\t\n]+")
 _TABS_AROUND = re.compile(r" *\t *")
@@ -45,17 +56,19 @@ _MD_STRAY_STARS = re.compile(r"(?<=\w)\*{2,3}(?=\s|$)|(?<=\s)\*{2,3}(?=\w)")
 
 
 def fix_unicode(text: str) -> str:
-    """ftfy's repairs; the line-by-line mojibake search only runs when mojibake is likely."""
-    if text.isascii():
-        return ftfy_fixes.remove_terminal_escapes(ftfy_fixes.remove_control_chars(text))
-    if is_bad(text) or ftfy_fixes.C1_CONTROL_RE.search(text):
+    """ftfy's repairs, each run only where a cheap scan finds something for it to repair."""
+    if _MOJIBAKE_HINT.search(text) and is_bad(text):
         return ftfy.fix_text(text, _FTFY_CONFIG)
-    # ftfy's remaining fixes, whole-text, in ftfy's order (all cheap).
-    text = ftfy_fixes.remove_terminal_escapes(text)
-    text = ftfy_fixes.fix_latin_ligatures(text)
-    text = ftfy_fixes.fix_character_width(text)
-    text = ftfy_fixes.fix_surrogates(text)
-    text = ftfy_fixes.remove_control_chars(text)
+    if _CONTROL.search(text):
+        text = ftfy_fixes.remove_terminal_escapes(ftfy_fixes.remove_control_chars(text))
+    if text.isascii():
+        return text
+    if _LIGATURE.search(text):
+        text = ftfy_fixes.fix_latin_ligatures(text)
+    if _FULLWIDTH.search(text):
+        text = ftfy_fixes.fix_character_width(text)
+    if _SURROGATE.search(text):
+        text = ftfy_fixes.fix_surrogates(text)
     return unicodedata.normalize("NFC", text)
 
 

@@ -141,6 +141,10 @@ _DATE_WORDS = re.compile(
 )
 
 
+_DIGITS4 = re.compile(r"\d{4}")
+DATE_LINE_MAX_WORDS = 12
+
+
 @dataclass(frozen=True, slots=True)
 class DateMatch:
     date: dt.date
@@ -150,6 +154,8 @@ class DateMatch:
 
 def find_date(text: str) -> DateMatch | None:
     """The first calendar date written in ``text`` (month names or ISO order), if any."""
+    if not _DIGITS4.search(text):
+        return None
     best: DateMatch | None = None
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
@@ -168,6 +174,8 @@ def find_date(text: str) -> DateMatch | None:
 
 def is_date_only(text: str) -> DateMatch | None:
     """A date when ``text`` is little more than a date (and maybe a time or weekday)."""
+    if len(text) > DATE_LINE_MAX_WORDS * 12 or not _DIGITS4.search(text):
+        return None  # every date form here has a four-digit year
     found = find_date(text)
     if found is None:
         return None
