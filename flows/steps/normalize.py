@@ -57,10 +57,10 @@ _MD_STRAY_STARS = re.compile(r"(?<=\w)\*{2,3}(?=\s|$)|(?<=\s)\*{2,3}(?=\w)")
 
 def fix_unicode(text: str) -> str:
     """ftfy's repairs, each run only where a cheap scan finds something for it to repair."""
-    if _MOJIBAKE_HINT.search(text) and is_bad(text):
-        return ftfy.fix_text(text, _FTFY_CONFIG)
     if _CONTROL.search(text):
         text = ftfy_fixes.remove_terminal_escapes(ftfy_fixes.remove_control_chars(text))
+    if _MOJIBAKE_HINT.search(text) and is_bad(text):
+        return ftfy.fix_text(text, _FTFY_CONFIG)
     if text.isascii():
         return text
     if _LIGATURE.search(text):
