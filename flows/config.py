@@ -54,7 +54,13 @@ class CleaningSettings:
     model_keep_above: float = 0.5
     model_drop_below: float = 0.1
     model_min_words: int = 200
-    model_protected_kinds: tuple[str, ...] = ("byline", "dateline", "caption", "disclaimer", "author_bio")
+    model_protected_kinds: tuple[str, ...] = (
+        "byline",
+        "dateline",
+        "caption",
+        "disclaimer",
+        "author_bio",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,10 @@ class NlpSettings:
     max_chars: int = 200_000
     keyphrase_top_k: int = 10
     keyphrase_max_words: int = 4
+    # Keyphrase score = count * mean IDF * n_words ** exponent / (1 + first position); a
+    # candidate nested in (or containing) a picked one is multiplied by the penalty.
+    keyphrase_length_exponent: float = 0.3
+    keyphrase_nested_penalty: float = 0.7
     entity_labels: tuple[str, ...] = (
         "PERSON",
         "NORP",

