@@ -25,6 +25,9 @@ _SEPARATOR_CHARS = "|»›•·/"
 SHORT_BLOCK_WORDS = 7
 HEADING_MAX_WORDS = 16
 MAX_BLANK_LINES = 4
+MIN_CONTENT_WORD_LEN = 3
+# Size of the densest run's topic: its most frequent content words.
+TOPIC_WORDS = 20
 # Densest run: a block adds its words minus this many, so menus (short lines) subtract.
 DENSITY_WORD_OFFSET = 10
 # Neighbourhoods (in blocks) over which context is averaged.
@@ -53,8 +56,11 @@ _BASE = (
     "joined",
 )
 _CONTEXT = tuple(
-    f"{name}_w{w}" for w in CONTEXT_WINDOWS for name in ("log_words", "ends_sentence", "stopword_share")
+    f"{name}_w{w}"
+    for w in CONTEXT_WINDOWS
+    for name in ("log_words", "ends_sentence", "stopword_share")
 )
+_TOPIC = ("title_overlap", "topic_overlap")
 _POSITION = (
     "rel_index",
     "words_before_share",
@@ -63,7 +69,7 @@ _POSITION = (
     "repeat_count",
 )
 _KINDS = tuple(f"rule_{kind}" for kind in SEGMENT_KINDS)
-FEATURE_NAMES: tuple[str, ...] = _BASE + _CONTEXT + _POSITION + _KINDS
+FEATURE_NAMES: tuple[str, ...] = _BASE + _CONTEXT + _TOPIC + _POSITION + _KINDS
 
 
 def _shape_row(block: Block) -> list[float]:
@@ -122,6 +128,40 @@ def densest_run(word_counts: Sequence[int]) -> tuple[int, int]:
     return best_span
 
 
+def _content_words(text: str) -> set[str]:
+    return {
+        w
+        for w in (t.lower() for t in _WORD.findall(text))
+        if len(w) >= MIN_CONTENT_WORD_LEN and w not in phrases.STOPWORDS
+    }
+
+
+def _topic_columns(
+    blocks: Sequence[Block], rule_kinds: Sequence[str], run: tuple[int, int]
+) -> np.ndarray:
+    """Overlap of each block's content words with the headline and with the densest run's topic.
+
+    The page's own text shares words with its headline (the first line of a page's text is
+    often its <title>) and with the main run of prose; menus and teasers of other pages do not.
+    """
+    words = [_content_words(b.text) for b in blocks]
+    title: set[str] = set(words[0])
+    for i, kind in enumerate(rule_kinds):
+        if kind == "title":
+            title |= words[i]
+    counts: Counter[str] = Counter()
+    for i in range(run[0], run[1] + 1):
+        counts.update(words[i])
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # ties broken by word
+    topic = {w for w, _ in ranked[:TOPIC_WORDS]}
+    columns = np.zeros((len(blocks), 2))
+    for i, ws in enumerate(words):
+        if ws:
+            columns[i, 0] = len(ws & title) / len(ws)
+            columns[i, 1] = len(ws & topic) / len(ws)
+    return columns
+
+
 def _window_mean(column: np.ndarray, width: int) -> np.ndarray:
     """Mean of ``column`` over the ``width`` blocks either side (the block itself excluded)."""
     n = len(column)
@@ -164,5 +204,5 @@ def block_features(blocks: Sequence[Block], rule_kinds: Sequence[str]) -> np.nda
     kinds = np.zeros((n, len(SEGMENT_KINDS)))
     for i, kind in enumerate(rule_kinds):
         kinds[i, kind_index[kind]] = 1.0
-    return np.hstack([base, np.column_stack(context_columns), position, kinds])
-
+    topic = _topic_columns(blocks, rule_kinds, (run_start, run_end))
+    return np.hstack([base, np.column_stack(context_columns), topic, position, kinds])

@@ -278,6 +278,18 @@ FAMILIES: tuple[Family, ...] = (
         14,
     ),
     _f(
+        "footer",
+        "comment section",
+        r"^\[?\s*\d+\s+(?:comments?|replies|responses)\s*\]?$|^(?:responses?|replies|discussion|join the (?:discussion|conversation))(?:\s*\(\d+\))?\s*:?$|^(?:show|view|load|read|hide|see) (?:all |more |the )?(?:\d+ )?comments?\b|^(?:post|add|write) (?:a |your )?(?:comment|reply)\b|^rating:\s*\d+\s*votes?$|^(?:reply|report|flag|permalink|upvote|downvote)$",
+        8,
+    ),
+    _f(
+        "debris",
+        "comment timestamp",
+        r"^(?:posted\s+)?(?:\d+|an?|one)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b",
+        8,
+    ),
+    _f(
         "debris",
         "advertisement marker",
         r"^(?:advertisement|advertising|sponsored(?: content)?|ad|promoted|story continues below(?: advertisement)?|continue reading(?: below)?|scroll to continue)$",
