@@ -12,6 +12,7 @@ import re
 from flows.config import Settings
 from flows.records import Block, CleanedDocument, Segment
 from flows.steps import phrases
+from flows.steps.block_model import TreeEnsemble
 from flows.steps.blocks import split_blocks
 from flows.steps.boilerplate import Label, classify_blocks
 from flows.steps.metadata import extract_metadata
@@ -98,8 +99,13 @@ def assemble(blocks: list[Block], labels: list[Label]) -> tuple[str, list[Segmen
     return PARAGRAPH_SEPARATOR.join(body_parts), segments
 
 
-def clean_text(raw: str, settings: Settings | None = None) -> CleanedDocument:
+def clean_text(
+    raw: str, settings: Settings | None = None, model: TreeEnsemble | bool | None = True
+) -> CleanedDocument:
     """Article body, metadata and every kept/removed segment of one scraped text.
+
+    ``model``: the shipped block model (True), another one (benchmarks cross-validate with it),
+    or None for the rules alone.
 
     >>> doc = clean_text("Follow us\\n\\nBy Ann Lee\\n\\n" + "A sentence of the article body. " * 5)
     >>> doc.authors, doc.text.startswith("A sentence")
@@ -108,7 +114,7 @@ def clean_text(raw: str, settings: Settings | None = None) -> CleanedDocument:
     settings = settings or Settings()
     text = normalize_text(raw, settings.normalize)
     blocks = split_blocks(text, settings.normalize)
-    return cleaned_document(blocks, classify_blocks(blocks, settings.cleaning))
+    return cleaned_document(blocks, classify_blocks(blocks, settings.cleaning, model))
 
 
 def cleaned_document(blocks: list[Block], labels: list[Label]) -> CleanedDocument:
