@@ -23,6 +23,9 @@ from flows.steps.block_model import TreeEnsemble, load_model
 from flows.steps.features import block_features
 
 _SHINGLE = 4
+# Near-repeats are looked for among blocks of at least this many shingles (and characters).
+MIN_REPEAT_SHINGLES = 4
+MIN_REPEAT_CHARS = 30
 # A block whose shingles are mostly inside another, longer block repeats it (caption, teaser).
 REPEAT_CONTAINMENT = 0.6
 # End-of-article markers only count once this share of the prose (or this many words of it)
@@ -92,13 +95,16 @@ def find_repeats(blocks: list[Block], shapes: list[BlockShape]) -> dict[int, Lab
             for i in indices[1:]:
                 labels[i] = Label("debris", f"repeats block {indices[0]} word for word")
     # Near-repeats: most of a block's shingles inside one other, longer block.
-    sets = [_shingles(b.text) for b in blocks]
+    # Only prose can contain a repeated caption or lead, and only blocks of a few words repeat
+    # meaningfully: index the one, query the other.
+    sets = [_shingles(b.text) if len(b.text) >= MIN_REPEAT_CHARS else set() for b in blocks]
     owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
     for i, shingle_set in enumerate(sets):
-        for s in shingle_set:
-            owners[s].add(i)
+        if shapes[i].is_prose:
+            for s in shingle_set:
+                owners[s].add(i)
     for i, shingle_set in enumerate(sets):
-        if i in labels or len(shingle_set) < _SHINGLE:
+        if i in labels or len(shingle_set) < MIN_REPEAT_SHINGLES:
             continue
         counts: dict[int, int] = defaultdict(int)
         for s in shingle_set:

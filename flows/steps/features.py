@@ -72,11 +72,10 @@ _KINDS = tuple(f"rule_{kind}" for kind in SEGMENT_KINDS)
 FEATURE_NAMES: tuple[str, ...] = _BASE + _CONTEXT + _TOPIC + _POSITION + _KINDS
 
 
-def _shape_row(block: Block) -> list[float]:
+def _shape_row(block: Block, words: list[str]) -> list[float]:
     text = block.text
     n_words = text.count(" ") + text.count("\t") + 1
     n_chars = len(text)
-    words = _WORD.findall(text)
     n_alpha = max(len(words), 1)
     stop = 0
     capital = 0
@@ -128,23 +127,23 @@ def densest_run(word_counts: Sequence[int]) -> tuple[int, int]:
     return best_span
 
 
-def _content_words(text: str) -> set[str]:
+def _content_words(words: list[str]) -> set[str]:
     return {
         w
-        for w in (t.lower() for t in _WORD.findall(text))
-        if len(w) >= MIN_CONTENT_WORD_LEN and w not in phrases.STOPWORDS
+        for w in (t.lower() for t in words if len(t) >= MIN_CONTENT_WORD_LEN)
+        if w not in phrases.STOPWORDS
     }
 
 
 def _topic_columns(
-    blocks: Sequence[Block], rule_kinds: Sequence[str], run: tuple[int, int]
+    block_words: list[list[str]], rule_kinds: Sequence[str], run: tuple[int, int]
 ) -> np.ndarray:
     """Overlap of each block's content words with the headline and with the densest run's topic.
 
     The page's own text shares words with its headline (the first line of a page's text is
     often its <title>) and with the main run of prose; menus and teasers of other pages do not.
     """
-    words = [_content_words(b.text) for b in blocks]
+    words = [_content_words(ws) for ws in block_words]
     title: set[str] = set(words[0])
     for i, kind in enumerate(rule_kinds):
         if kind == "title":
@@ -154,7 +153,7 @@ def _topic_columns(
         counts.update(words[i])
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # ties broken by word
     topic = {w for w, _ in ranked[:TOPIC_WORDS]}
-    columns = np.zeros((len(blocks), 2))
+    columns = np.zeros((len(block_words), 2))
     for i, ws in enumerate(words):
         if ws:
             columns[i, 0] = len(ws & title) / len(ws)
@@ -179,7 +178,8 @@ def block_features(blocks: Sequence[Block], rule_kinds: Sequence[str]) -> np.nda
     n = len(blocks)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
-    base = np.array([_shape_row(b) for b in blocks], dtype=float)
+    block_words = [_WORD.findall(b.text) for b in blocks]
+    base = np.array([_shape_row(b, w) for b, w in zip(blocks, block_words, strict=True)])
     context_columns = []
     for width in CONTEXT_WINDOWS:
         for column in (0, 2, 4):  # log_words, ends_sentence, stopword_share
@@ -204,5 +204,5 @@ def block_features(blocks: Sequence[Block], rule_kinds: Sequence[str]) -> np.nda
     kinds = np.zeros((n, len(SEGMENT_KINDS)))
     for i, kind in enumerate(rule_kinds):
         kinds[i, kind_index[kind]] = 1.0
-    topic = _topic_columns(blocks, rule_kinds, (run_start, run_end))
+    topic = _topic_columns(block_words, rule_kinds, (run_start, run_end))
     return np.hstack([base, np.column_stack(context_columns), topic, position, kinds])

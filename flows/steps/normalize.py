@@ -86,9 +86,14 @@ def _strip_markup(text: str) -> str:
     return _HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
 
 
-def _clean_line(line: str) -> str:
-    line = _HSPACE.sub(" ", line)
-    return _TABS_AROUND.sub("\t", line).strip(" \t")
+_LINE_EDGE_SPACE = re.compile(r"[ \t]*\n[ \t]*")
+
+
+def _clean_lines(text: str) -> str:
+    """Collapse spaces, tidy tabs and strip every line, in whole-text passes."""
+    text = _HSPACE.sub(" ", text)
+    text = _TABS_AROUND.sub("\t", text)
+    return _LINE_EDGE_SPACE.sub("\n", text).strip(" \t")
 
 
 def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
@@ -102,5 +107,4 @@ def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
         text = _strip_markup(text)
     text = tx_normalize.bullet_points(text)
     text = _LINE_END_HYPHEN.sub("", text)
-    lines = [_clean_line(line) for line in text.split("\n")]
-    return "\n".join(lines).strip("\n")
+    return _clean_lines(text).strip("\n")

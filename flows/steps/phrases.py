@@ -326,8 +326,16 @@ PUBLISHER_VIEWS = re.compile(
 )
 
 
+# One pass over a block finds whether any family can match; most blocks match none.
+_ANY_FAMILY = re.compile("|".join(f"(?:{f.pattern.pattern})" for f in FAMILIES), re.IGNORECASE)
+_LONGEST_FAMILY = max(f.max_words for f in FAMILIES)
+
+
 def match_family(text: str) -> Family | None:
     """The first family whose pattern matches ``text`` within its length limit."""
+    n = text.count(" ") + 1
+    if n > _LONGEST_FAMILY or not _ANY_FAMILY.search(text):
+        return None
     n = len(text.split())
     for family in FAMILIES:
         if n <= family.max_words and family.pattern.search(text):
