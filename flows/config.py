@@ -46,9 +46,19 @@ class CleaningSettings:
     short_block_words: int = 4
     heading_max_words: int = 16
     prose_min_words: int = 12
-    # Tail blocks much less similar to the body than this start an appended-article run.
-    appended_min_similarity: float = 0.08
+    # Appended unrelated articles (flows/steps/appended.py): TF-IDF similarities to the article.
+    # A paragraph this similar to the article is "somewhat like it" (kept unless more like the run).
+    appended_low_similarity: float = 0.05
+    # A short run holds no paragraph this similar to the article; the run's centroid is below this.
+    appended_block_max_similarity: float = 0.10
+    appended_run_max_similarity: float = 0.10
+    # A run is at least this long; the article before a cut has at least this many words.
     appended_min_words: int = 40
+    appended_min_article_words: int = 40
+    # A run this many times bigger than the article is only cut with the title's or layout's say,
+    # layout meaning at most this share of the run's words removed after the last kept block.
+    appended_side_ratio: float = 2.0
+    appended_tail_max_removed_share: float = 0.10
     max_title_words: int = 25
     # The learned block model overrules the rules only when this sure (P(body) thresholds).
     model_keep_above: float = 0.5

@@ -19,6 +19,7 @@ import numpy as np
 from flows.config import CleaningSettings
 from flows.records import BODY_KINDS, Block
 from flows.steps import phrases
+from flows.steps.appended import find_appended
 from flows.steps.block_model import TreeEnsemble, load_model
 from flows.steps.features import block_features
 
@@ -179,7 +180,8 @@ def classify_blocks(
     settings: CleaningSettings | None = None,
     model: TreeEnsemble | bool | None = True,
 ) -> list[Label]:
-    """A kind and a reason for every block: the rules, then the learned model's verdict.
+    """A kind and a reason for every block: the rules, the learned model's verdict, then the
+    appended-article check (topic coherence with the article and its title).
 
     ``model=True`` uses the shipped model (if any), ``None``/``False`` the rules alone.
     """
@@ -187,10 +189,17 @@ def classify_blocks(
     labels = rule_labels(blocks, settings)
     ensemble = load_model() if model is True else (model or None)
     n_words = sum(len(b.text.split()) for b in blocks)
-    if ensemble is None or n_words < settings.model_min_words:
-        return labels  # the model learnt from whole pages; short texts are the rules' alone
-    features = block_features(blocks, [label.kind for label in labels])
-    return combine(labels, ensemble.predict_proba(features), settings)
+    # The model learnt from whole pages; short texts are the rules' alone.
+    if ensemble is not None and n_words >= settings.model_min_words:
+        features = block_features(blocks, [label.kind for label in labels])
+        labels = combine(labels, ensemble.predict_proba(features), settings)
+    # Last word: kept paragraphs at the end that belong to other, unrelated articles.
+    title = next(
+        (b.text for b, lab in zip(blocks, labels, strict=True) if lab.kind == "title"), None
+    )
+    for i, label in find_appended(blocks, labels, title, settings).items():
+        labels[i] = label
+    return labels
 
 
 def combine(labels: list[Label], p_body: np.ndarray, settings: CleaningSettings) -> list[Label]:
@@ -218,10 +227,14 @@ def combine(labels: list[Label], p_body: np.ndarray, settings: CleaningSettings)
         if k == label.kept:
             result.append(label)
         elif k:
-            result.append(Label("body", f"model: P(body)={p:.2f} overrules {label.kind} ({label.reason})"))
+            result.append(
+                Label("body", f"model: P(body)={p:.2f} overrules {label.kind} ({label.reason})")
+            )
         else:
             kind = "nav" if i < first else "footer" if i > last else "debris"
-            result.append(Label(kind, f"model: P(body)={p:.2f} overrules {label.kind} ({label.reason})"))
+            result.append(
+                Label(kind, f"model: P(body)={p:.2f} overrules {label.kind} ({label.reason})")
+            )
     return result
 
 
