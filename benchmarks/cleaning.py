@@ -206,7 +206,7 @@ def held_out_models(pages: dict[str, tuple[str, str]]) -> dict[str, Any]:
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    from benchmarks.train_block_model import Page, fit_pages, load_seed_pages
+    from benchmarks.train_block_model import Page, load_seed_pages, train_model
 
     keys = list(pages)
     train_pages = [Page(k, *pages[k]) for k in keys]
@@ -214,7 +214,7 @@ def held_out_models(pages: dict[str, tuple[str, str]]) -> dict[str, Any]:
     groups = np.arange(len(keys))
     models: dict[str, Any] = {}
     for train_idx, test_idx in GroupKFold(n_splits=CV_FOLDS).split(groups, groups=groups):
-        model = fit_pages([train_pages[i] for i in train_idx] + seeds, {})
+        model = train_model([train_pages[i] for i in train_idx], seeds, {})
         for i in test_idx:
             models[keys[i]] = model
     return models

@@ -61,13 +61,14 @@ class CleaningSettings:
     appended_tail_max_removed_share: float = 0.10
     max_title_words: int = 25
     # The learned block model overrules the rules only when this sure (P(body) thresholds).
-    model_keep_above: float = 0.5
+    model_keep_above: float = 0.3
     model_drop_below: float = 0.1
     model_min_words: int = 200
     model_protected_kinds: tuple[str, ...] = (
         "byline",
         "dateline",
         "caption",
+        "credit",
         "disclaimer",
         "author_bio",
     )

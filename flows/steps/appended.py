@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # boilerplate imports this module; Label is imported lazily a
     from flows.steps.boilerplate import Label
 
 APPENDED_KIND = "appended_article"
+TOPIC_SHIFT = "topic shift"
 DF_TABLE = Path(__file__).resolve().parents[1] / "data" / "keyphrase_df.txt"
 
 # --- terms ---------------------------------------------------------------------------------
@@ -388,6 +389,11 @@ def _after_break(page: _Page, cut: _Cut, min_run_words: int, settings: CleaningS
     return cut
 
 
+def is_topic_shift(label: Label) -> bool:
+    """Whether ``label`` is this module's verdict (evidence the block model may not overrule)."""
+    return label.kind == APPENDED_KIND and label.reason.startswith(TOPIC_SHIFT)
+
+
 def find_appended(
     blocks: list[Block], labels: list[Label], title: str | None, settings: CleaningSettings
 ) -> dict[int, Label]:
@@ -426,7 +432,7 @@ def find_appended(
         if not labels[i].kept:
             continue
         if i in sims:
-            reason = f"topic shift: similarity {sims[i]:.2f} to the article ({run})"
+            reason = f"{TOPIC_SHIFT}: similarity {sims[i]:.2f} to the article ({run})"
         else:
             reason = f"inside the appended run that starts at block {first} ({run})"
         out[i] = Label(APPENDED_KIND, reason)

@@ -19,7 +19,7 @@ import numpy as np
 from flows.config import CleaningSettings
 from flows.records import BODY_KINDS, Block
 from flows.steps import phrases
-from flows.steps.appended import find_appended
+from flows.steps.appended import find_appended, is_topic_shift
 from flows.steps.block_model import TreeEnsemble, load_model
 from flows.steps.features import block_features
 
@@ -186,20 +186,29 @@ def classify_blocks(
     ``model=True`` uses the shipped model (if any), ``None``/``False`` the rules alone.
     """
     settings = settings or CleaningSettings()
-    labels = rule_labels(blocks, settings)
+    # Unrelated articles appended after the page's own are looked for twice: on the rules'
+    # verdict (so the model sees them, and cannot take a long appended article for the page's
+    # own), and on the final verdict (paragraphs the model kept).
+    labels = with_appended(blocks, rule_labels(blocks, settings), settings)
     ensemble = load_model() if model is True else (model or None)
     n_words = sum(len(b.text.split()) for b in blocks)
     # The model learnt from whole pages; short texts are the rules' alone.
     if ensemble is not None and n_words >= settings.model_min_words:
         features = block_features(blocks, [label.kind for label in labels])
         labels = combine(labels, ensemble.predict_proba(features), settings)
-    # Last word: kept paragraphs at the end that belong to other, unrelated articles.
+        labels = with_appended(blocks, labels, settings)
+    return labels
+
+
+def with_appended(
+    blocks: list[Block], labels: list[Label], settings: CleaningSettings
+) -> list[Label]:
+    """``labels`` with the kept paragraphs of unrelated appended articles relabelled."""
     title = next(
         (b.text for b, lab in zip(blocks, labels, strict=True) if lab.kind == "title"), None
     )
-    for i, label in find_appended(blocks, labels, title, settings).items():
-        labels[i] = label
-    return labels
+    found = find_appended(blocks, labels, title, settings)
+    return [found.get(i, label) for i, label in enumerate(labels)]
 
 
 def combine(labels: list[Label], p_body: np.ndarray, settings: CleaningSettings) -> list[Label]:
@@ -212,7 +221,7 @@ def combine(labels: list[Label], p_body: np.ndarray, settings: CleaningSettings)
     """
     keep = [
         label.kept
-        if label.kind in settings.model_protected_kinds
+        if label.kind in settings.model_protected_kinds or is_topic_shift(label)
         else (p >= settings.model_keep_above)
         if not label.kept
         else (p >= settings.model_drop_below)
