@@ -35,7 +35,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import chain, repeat
+from functools import lru_cache
+from itertools import chain, filterfalse, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,15 +135,16 @@ def _load_idf(path: Path = DF_TABLE) -> tuple[dict[str, float], float]:
 _IDF, _UNSEEN_IDF = _load_idf()
 
 
+# classify_blocks looks for appended articles twice, on the same paragraphs: cached (the bags
+# are only read, never changed).
+@lru_cache(maxsize=4096)
 def terms(text: str) -> Counter[str]:
     """Stemmed content terms of ``text``; CJK runs (no spaces between words) as bigrams."""
     low = text.lower()
     bag: Counter[str]
     if _CJK.search(low) is None:  # the common case, all in C: one regex pass, one Counter
-        bag = Counter(_STEM.findall(low))
-        for stop in _STOP_STEMS.intersection(bag):
-            del bag[stop]
-        return bag
+        # Stop stems filtered out before counting: Counter.__delitem__ is Python code.
+        return Counter(filterfalse(_STOP_STEMS.__contains__, _STEM.findall(low)))
     bag = Counter()
     for tok in _WORD.findall(low):
         if _CJK.search(tok):
@@ -236,7 +238,7 @@ def _page(
         return None
     bags = [terms(" ".join(blocks[i].text for i in unit)) for unit in units]
     title_bag = terms(title) if title else Counter()
-    vocab_list = list(set(title_bag).union(*bags))
+    vocab_list = sorted(set(title_bag).union(*bags))  # a fixed order: sums do not vary by run
     if not vocab_list:
         return None
     vocab = {term: k for k, term in enumerate(vocab_list)}

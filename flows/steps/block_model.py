@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +37,36 @@ class TreeEnsemble:
     depth: int
     meta: dict[str, Any]
 
+    @cached_property
+    def _flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The nodes of all trees as flat tables (node ``t * width + j``), built once.
+
+        A leaf is its own child both ways, so every row takes ``depth`` steps with no leaf
+        test; the children of node k sit at 2k (split fails: right) and 2k + 1 (left).
+        """
+        trees, width = self.feature.shape
+        leaf = self.feature == _LEAF
+        first = np.arange(trees)[:, None] * width
+        own = np.arange(width)[None, :]
+        left = np.where(leaf, own, self.left) + first
+        right = np.where(leaf, own, self.right) + first
+        child = np.stack([right, left], axis=-1).ravel()
+        feature = np.where(leaf, 0, self.feature).ravel()
+        return first, feature, self.threshold.ravel(), child, self.value.ravel()
+
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """P(body) for each row of ``features`` (columns in ``feature_names`` order)."""
         n = features.shape[0]
         if n == 0:
             return np.zeros(0)
-        trees = np.arange(self.feature.shape[0])[:, None]
-        rows = np.arange(n)[None, :]
-        node = np.zeros((len(trees), n), dtype=np.int64)  # all trees descend together
+        first, feature, threshold, child, value = self._flat
+        cells = np.ascontiguousarray(features).ravel()
+        row = np.arange(n) * features.shape[1]
+        node = np.repeat(first, n, axis=1)  # (trees, rows): all trees descend together
         for _ in range(self.depth):
-            split = self.feature[trees, node]
-            leaf = split == _LEAF
-            values = features[rows, np.where(leaf, 0, split)]
-            go_left = values <= self.threshold[trees, node]
-            child = np.where(go_left, self.left[trees, node], self.right[trees, node])
-            node = np.where(leaf, node, child)
-        logit = self.init + self.rate * self.value[trees, node].sum(axis=0)
+            go_left = cells[row + feature[node]] <= threshold[node]
+            node = child[2 * node + go_left]
+        logit = self.init + self.rate * value[node].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-logit))
 
     def to_json(self) -> dict[str, Any]:

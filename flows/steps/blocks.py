@@ -16,6 +16,8 @@ from flows.records import Block
 
 # A sentence is finished when the block ends in one of these (closing quotes/brackets allowed).
 _TERMINAL_END = re.compile(r"[.!?:;…][\"'”’)\]]*$|[\"”’]$")
+# What may follow the stop of a _TERMINAL_END match: closers, and the newline "$" allows.
+_TERMINAL_TAIL = "\"'”’)]\n"
 _CONTINUES_LOWER = re.compile(r"^[a-z][a-z'’-]")
 _ENDS_IN_WORD = re.compile(r"[\w,]$")
 # A page break is a few blank lines at most; a longer gap separates unrelated parts.
@@ -34,11 +36,22 @@ def _is_table_row(text: str) -> bool:
     return "\t" in text
 
 
+# Both end-anchored patterns are searched from where a match can start, not from the start of
+# a long paragraph (a regex search tries every position): same answer, constant time.
+def _ends_terminal(text: str) -> bool:
+    start = len(text.rstrip(_TERMINAL_TAIL)) - 1  # a match starts at or after the last stop
+    return _TERMINAL_END.search(text, max(start, 0)) is not None
+
+
+def _ends_in_word(text: str) -> bool:
+    return _ENDS_IN_WORD.search(text, max(len(text) - 2, 0)) is not None  # "$": maybe before "\n"
+
+
 def continues(previous: Block, following: Block, settings: NormalizeSettings) -> bool:
     """Whether ``following`` continues the sentence that ``previous`` leaves unfinished."""
     if _is_table_row(previous.text) or _is_table_row(following.text):
         return False
-    if _TERMINAL_END.search(previous.text) or not _ENDS_IN_WORD.search(previous.text):
+    if _ends_terminal(previous.text) or not _ends_in_word(previous.text):
         return False
     lower_start = bool(_CONTINUES_LOWER.match(following.text))
     if following.blank_before == 0:
@@ -50,10 +63,7 @@ def continues(previous: Block, following: Block, settings: NormalizeSettings) ->
     # Upper-case start: only a long paragraph cut mid-sentence, resumed by a finished sentence.
     return _words(previous.text) >= settings.page_break_min_words and (
         _words(following.text) >= settings.page_break_min_words
-        or (
-            _words(following.text) >= MIN_WRAPPED_LINE_WORDS
-            and bool(_TERMINAL_END.search(following.text))
-        )
+        or (_words(following.text) >= MIN_WRAPPED_LINE_WORDS and _ends_terminal(following.text))
     )
 
 
@@ -63,7 +73,7 @@ def split_lines(text: str) -> list[Block]:
     offset = 0
     blank = 0
     for line in text.split("\n"):
-        if line.strip():
+        if line and not line.isspace():  # = line.strip(), without building the stripped copy
             blocks.append(Block(offset, offset + len(line), line, blank_before=blank))
             blank = 0
         else:

@@ -11,8 +11,9 @@ a lead repeated in the body), and position relative to the run of prose that is 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -76,8 +77,8 @@ def block_shape(block: Block, settings: CleaningSettings) -> BlockShape:
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
-    toks = [t.lower() for t in _WORD.findall(text)]
-    return {tuple(toks[i : i + _SHINGLE]) for i in range(len(toks) - _SHINGLE + 1)}
+    toks = list(map(str.lower, _WORD.findall(text)))
+    return set(zip(*(toks[k:] for k in range(_SHINGLE)), strict=False))  # same tuples, in C
 
 
 def find_repeats(blocks: list[Block], shapes: list[BlockShape]) -> dict[int, Label]:
@@ -99,19 +100,25 @@ def find_repeats(blocks: list[Block], shapes: list[BlockShape]) -> dict[int, Lab
     # Only prose can contain a repeated caption or lead, and only blocks of a few words repeat
     # meaningfully: index the one, query the other.
     sets = [_shingles(b.text) if len(b.text) >= MIN_REPEAT_CHARS else set() for b in blocks]
+    # Only a shingle found in two or more blocks can be shared: index those alone (set
+    # operations in C), walking each block's shingles in its own order as before.
+    once: set[tuple[str, ...]] = set()
+    repeated: set[tuple[str, ...]] = set()
+    for shingle_set in sets:
+        repeated |= once & shingle_set
+        once |= shingle_set
     owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
     for i, shingle_set in enumerate(sets):
         if shapes[i].is_prose:
-            for s in shingle_set:
+            for s in filter(repeated.__contains__, shingle_set):
                 owners[s].add(i)
     for i, shingle_set in enumerate(sets):
         if i in labels or len(shingle_set) < MIN_REPEAT_SHINGLES:
             continue
-        counts: dict[int, int] = defaultdict(int)
-        for s in shingle_set:
-            for j in owners[s]:
-                if j != i:
-                    counts[j] += 1
+        # Counted in C, in the same first-seen order as a loop over the shingles' owners.
+        shared_shingles = filter(repeated.__contains__, shingle_set)
+        counts = Counter(chain.from_iterable(map(owners.get, shared_shingles, repeat(()))))
+        counts.pop(i, None)
         for j, shared in counts.items():
             if (
                 shared / len(shingle_set) >= REPEAT_CONTAINMENT

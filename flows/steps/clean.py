@@ -27,6 +27,8 @@ INLINE_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (phrases.INLINE_RELATED, "related", "inline related-article link"),
     (phrases.INLINE_PROMPT, "nav", "inline share/follow prompt or image credit"),
 )
+# Most paragraphs hold none of the literals these patterns need: skip their (IGNORECASE) scans.
+_INLINE_MAY_MATCH = tuple(phrases.literal_prefilter(pattern) for pattern, _, _ in INLINE_RULES)
 
 
 def _paragraph_text(block: Block, label: Label) -> str:
@@ -37,7 +39,9 @@ def _paragraph_text(block: Block, label: Label) -> str:
 def remove_inline(text: str) -> tuple[str, list[tuple[int, str, str, str]]]:
     """``text`` without inline furniture, and each removal as (offset in result, kind, reason, span)."""
     spans: list[tuple[int, int, str, str]] = []
-    for pattern, kind, reason in INLINE_RULES:
+    for (pattern, kind, reason), may_match in zip(INLINE_RULES, _INLINE_MAY_MATCH, strict=True):
+        if not may_match(text):
+            continue
         for match in pattern.finditer(text):
             if not any(s < match.end() and match.start() < e for s, e, _, _ in spans):
                 spans.append((match.start(), match.end(), kind, reason))
@@ -140,5 +144,5 @@ def detect_language(text: str) -> str:
     words = re.findall(r"[a-z]+", text.lower())
     if not words:
         return "und"
-    share = sum(1 for w in words if w in phrases.STOPWORDS) / len(words)
+    share = sum(map(phrases.STOPWORDS.__contains__, words)) / len(words)
     return "en" if share >= _ENGLISH_STOPWORD_MIN_SHARE else "und"

@@ -17,7 +17,7 @@ import ftfy
 from ftfy import fixes as ftfy_fixes
 from ftfy.badness import is_bad
 from textacy.preprocessing import normalize as tx_normalize
-from textacy.preprocessing.resources import RE_ZWSP
+from textacy.preprocessing.resources import RE_BULLET_POINTS, RE_ZWSP
 
 from flows.config import NormalizeSettings
 
@@ -33,9 +33,20 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufff9-\ufffc]")
 _LIGATURE = re.compile("[\u0132\u0133\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06]")
 _FULLWIDTH = re.compile("[\u3000\uff01-\uff5e]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# One scan for the three rare repairs above; each is then checked on its own, in order.
+_RARE_REPAIR = re.compile("|".join(p.pattern for p in (_LIGATURE, _FULLWIDTH, _SURROGATE)))
 
 # Horizontal whitespace other than the tab (tabs separate table cells and are kept).
 _HSPACE = re.compile(r"[^\S\t\n]+")
+# The runs of _HSPACE that replacing by one space changes: two or more characters, or one that
+# is not a space. Substituting only these gives the same text without rewriting every space.
+_HSPACE_CHANGE = re.compile(r"[^\S\t\n]{2,}|[^\S \t\n]")
+# Whitespace other than space, tab and newline, as a positive class (much faster to scan for
+# than the negated one). \s has no characters beyond the BMP (the tests check).
+_ODD_SPACE = re.compile(
+    "[" + re.escape("".join(re.findall(r"[^\S \t\n]", "".join(map(chr, range(0x10000)))))) + "]"
+)
+_ZWSP_CHARS = "\u200b\u2060\ufeff"  # what textacy's RE_ZWSP removes (the tests check)
 _TABS_AROUND = re.compile(r" *\t *")
 
 # HTML residue: only real element names, so "<https://...>" autolinks are not mistaken for tags.
@@ -55,14 +66,22 @@ _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d]{2})-\n(?=[a-z]{2})")
 _MD_STRAY_STARS = re.compile(r"(?<=\w)\*{2,3}(?=\s|$)|(?<=\s)\*{2,3}(?=\w)")
 
 
+# The bullet characters textacy's ``bullet_points`` replaces (the last group of its pattern):
+# without one of them in the text it changes nothing.
+_BULLET_CLASS = RE_BULLET_POINTS.pattern.rpartition("(")[2].removesuffix(")")
+_BULLET_CHAR = re.compile(_BULLET_CLASS) if _BULLET_CLASS.startswith("[") else None
+
+
 def fix_unicode(text: str) -> str:
     """ftfy's repairs, each run only where a cheap scan finds something for it to repair."""
     if _CONTROL.search(text):
         text = ftfy_fixes.remove_terminal_escapes(ftfy_fixes.remove_control_chars(text))
+    if text.isascii():  # no mojibake hint, ligature, full-width form or surrogate is ASCII
+        return text
     if _MOJIBAKE_HINT.search(text) and is_bad(text):
         return ftfy.fix_text(text, _FTFY_CONFIG)
-    if text.isascii():
-        return text
+    if not _RARE_REPAIR.search(text):
+        return unicodedata.normalize("NFC", text)
     if _LIGATURE.search(text):
         text = ftfy_fixes.fix_latin_ligatures(text)
     if _FULLWIDTH.search(text):
@@ -73,17 +92,26 @@ def fix_unicode(text: str) -> str:
 
 
 def _strip_markup(text: str) -> str:
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_HEADING.sub("", text)
-    previous = None
-    while previous != text:  # nested emphasis such as ***x*** or *a **b** c*
-        previous = text
-        text = _MD_EMPHASIS.sub(r"\2", text)
-    text = _MD_STRAY_STARS.sub("", text)
-    text = _BLOCK_TAG.sub("\n", text)
-    text = _INLINE_TAG.sub("", text)
-    return _HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    # Each pattern needs a literal that ``in`` finds much faster than the regex fails to match
+    # (the look-behinds are tried at every position), so it only runs where it can match.
+    if "![" in text:
+        text = _MD_IMAGE.sub("", text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "#" in text:
+        text = _MD_HEADING.sub("", text)
+    while "*" in text or "__" in text:  # nested emphasis such as ***x*** or *a **b** c*
+        text, found = _MD_EMPHASIS.subn(r"\2", text)
+        if not found:  # a match always shortens the text: none found, nothing changed
+            break
+    if "**" in text:
+        text = _MD_STRAY_STARS.sub("", text)
+    if "<" in text:
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _INLINE_TAG.sub("", text)
+    if "&" in text:
+        text = _HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return text
 
 
 _LINE_EDGE_SPACE = re.compile(r"[ \t]*\n[ \t]*")
@@ -91,9 +119,14 @@ _LINE_EDGE_SPACE = re.compile(r"[ \t]*\n[ \t]*")
 
 def _clean_lines(text: str) -> str:
     """Collapse spaces, tidy tabs and strip every line, in whole-text passes."""
-    text = _HSPACE.sub(" ", text)
-    text = _TABS_AROUND.sub("\t", text)
-    return _LINE_EDGE_SPACE.sub("\n", text).strip(" \t")
+    # Each pass only where it can change something: ``in`` scans far faster than a regex.
+    if "  " in text or _ODD_SPACE.search(text):
+        text = _HSPACE_CHANGE.sub(" ", text)
+    if "\t" in text:
+        text = _TABS_AROUND.sub("\t", text)
+    if " \n" in text or "\n " in text or "\t\n" in text or "\n\t" in text:
+        text = _LINE_EDGE_SPACE.sub("\n", text)
+    return text.strip(" \t")
 
 
 def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
@@ -101,10 +134,14 @@ def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
     settings = settings or NormalizeSettings()
     if settings.fix_mojibake:
         text = fix_unicode(text)
-    text = RE_ZWSP.sub("", text)
+    # Each later pass runs only where a cheap test says it can change the text.
+    if any(char in text for char in _ZWSP_CHARS):
+        text = RE_ZWSP.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     if settings.strip_markdown_emphasis:
         text = _strip_markup(text)
-    text = tx_normalize.bullet_points(text)
-    text = _LINE_END_HYPHEN.sub("", text)
+    if _BULLET_CHAR is None or _BULLET_CHAR.search(text):
+        text = tx_normalize.bullet_points(text)
+    if "-\n" in text:
+        text = _LINE_END_HYPHEN.sub("", text)
     return _clean_lines(text).strip("\n")

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+try:  # the stdlib's regex parser, read once at import to prefilter ``match_family``
+    from re import _constants as _sre
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - then every family branch is simply searched
+    _sre = _sre_parse = None  # type: ignore[assignment]
 
 # --- vocabularies (lower case) ------------------------------------------------------------------
+# fmt: off
 
 ROLE_WORDS = frozenset(
     ["professor", "fellow", "director", "researcher", "analyst", "editor", "writer", "journalist", "correspondent", "author", "lecturer", "student", "scholar", "columnist", "reporter", "chair", "chairman", "chairwoman", "president", "founder", "ceo", "member", "associate", "adviser", "advisor", "consultant", "manager", "officer", "contributor", "candidate", "economist", "historian", "scientist", "expert", "specialist", "coordinator", "head", "dean", "secretary", "ambassador", "minister", "commentator", "strategist", "engineer", "attorney", "lawyer", "partner", "principal", "producer", "photographer", "intern", "assistant", "deputy", "vice", "research", "visiting", "senior", "junior", "acting", "chief", "executive", "managing", "contributing", "lead", "former", "emeritus", "adjunct", "postdoctoral", "staff"]
@@ -30,10 +40,16 @@ STOPWORDS = frozenset(
     ["a", "an", "the", "and", "or", "but", "if", "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again", "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than", "too", "very", "can", "will", "just", "should", "now", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "i", "me", "my", "we", "our", "ours", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "would", "could", "may", "might", "must", "shall", "us"]
 )
 
+# fmt: on
 # --- shapes ---------------------------------------------------------------------------------------
 
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][a-z]+(?:[-'’][A-Za-z]+)*|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+)$")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_CLOSERS = "\"'”’)]"  # the closing quotes and brackets _TERMINAL allows after the stop
+_ALPHA = re.compile(r"[A-Za-z]+")
+# The shape checks below are pure functions of a block's text that the rules, the features and
+# the metadata each ask about the same blocks; a bounded cache answers the repeats.
+_SHAPE_CACHE_SIZE = 4096
 _URL = re.compile(r"<*(?:https?://|www\.)\S+>*", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-–•*▪◦·]|\([a-z0-9]\)|[a-z][.)])\s+\S")
@@ -47,13 +63,20 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
+@lru_cache(maxsize=_SHAPE_CACHE_SIZE)
 def ends_sentence(text: str) -> bool:
-    return bool(_TERMINAL.search(text.rstrip()))
+    body = text.rstrip()
+    # A match is a stop followed only by closers, so search from just before the trailing
+    # closers instead of trying every position of a long paragraph.
+    return bool(_TERMINAL.search(body, max(len(body.rstrip(_CLOSERS)) - 1, 0)))
 
 
+@lru_cache(maxsize=_SHAPE_CACHE_SIZE)
 def is_name(text: str, max_tokens: int = 4) -> bool:
     """A person's name shape: 2-4 capitalised tokens, particles allowed, no role/org/stop words."""
-    tokens = text.strip().rstrip(",").split()
+    # At most max_tokens splits: a paragraph is rejected without splitting all of it (a
+    # remainder left unsplit means more than max_tokens tokens).
+    tokens = text.strip().rstrip(",").split(None, max_tokens)
     if not 2 <= len(tokens) <= max_tokens:
         return False
     capitalised = 0
@@ -69,16 +92,25 @@ def is_name(text: str, max_tokens: int = 4) -> bool:
     return capitalised >= 2
 
 
+@lru_cache(maxsize=_SHAPE_CACHE_SIZE)
 def is_role(text: str) -> bool:
     """A job-title line: a few capitalised words that include a role head word."""
-    tokens = re.findall(r"[A-Za-z]+", text)
-    if not 1 <= len(tokens) <= 7 or (ends_sentence(text) and not text.endswith(".")):
+    tokens = _ALPHA.findall(text)
+    if not 1 <= len(tokens) <= 7:
         return False
-    lowered = [t.lower() for t in tokens]
-    if not any(t in ROLE_HEADS for t in lowered):
+    # The cheap, usually decisive test first: no role head word, no role.
+    if ROLE_HEADS.isdisjoint(map(str.lower, tokens)):
+        return False
+    if ends_sentence(text) and not text.endswith("."):
         return False
     content = [t for t in tokens if t.lower() not in STOPWORDS]
     return all(t[0].isupper() or t.lower() in ROLE_WORDS for t in content)
+
+
+def clear_shape_caches() -> None:
+    """Empty the shape caches (benchmarks time cold calls; tests compare fresh answers)."""
+    for cached in (ends_sentence, is_name, is_role, is_date_only):
+        cached.cache_clear()
 
 
 def is_url_only(text: str) -> bool:
@@ -172,6 +204,7 @@ def find_date(text: str) -> DateMatch | None:
     return best
 
 
+@lru_cache(maxsize=_SHAPE_CACHE_SIZE)
 def is_date_only(text: str) -> DateMatch | None:
     """A date when ``text`` is little more than a date (and maybe a time or weekday)."""
     if len(text) > DATE_LINE_MAX_WORDS * 12 or not _DIGITS4.search(text):
@@ -326,19 +359,297 @@ PUBLISHER_VIEWS = re.compile(
 )
 
 
-# One pass over a block finds whether any family can match; most blocks match none.
-_ANY_FAMILY = re.compile("|".join(f"(?:{f.pattern.pattern})" for f in FAMILIES), re.IGNORECASE)
+# --- matching the families fast ----------------------------------------------------------------
+# ``match_family`` runs on every block and most blocks match no family, so it first asks a cheap
+# question whose "no" is exact: could any family that admits the block's length match it? Each
+# pattern is an alternation of branches that are either anchored ("^by ...") or floating ("...
+# all rights reserved"). Anchored branches are tried with one ``match`` of only those that can
+# start with the block's first character; floating branches are searched only when the
+# lower-cased block holds one of the literal words every match of them contains. Both facts are
+# read from the patterns themselves (``re``'s own parser), so editing a family needs no other
+# change here; what cannot be read simply stays unfiltered. A block that passes is decided by
+# ``family.pattern.search`` in family order, exactly as before.
+
+# Characters IGNORECASE matches to an ASCII letter although ``str.lower`` does not turn them
+# into it (U+0130 lowers to "i" + U+0307). U+212A KELVIN SIGN lowers to "k" and needs nothing.
+_CASE_TRAPS = {"\u0130": "i", "\u0131": "i", "\u017f": "s"}
+_TRAP_MARKS = ("\u0307", "\u0131", "\u017f")  # what they leave in ``text.lower()``
+
+
+def _plain(code: int) -> bool:
+    """A pattern character whose IGNORECASE matches are exactly those ``str.lower`` agrees on."""
+    char = chr(code)
+    return code < 128 or char.lower() == char.upper() == char
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level branches of ``pattern`` (split at ``|`` outside groups and classes)."""
+    branches, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0  # a literal "]" first in the class
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    branches.append(pattern[start:])
+    return branches
+
+
+def _parse(pattern: str, flags: int) -> list[tuple[Any, Any]] | None:
+    if _sre_parse is None:
+        return None
+    try:
+        return list(_sre_parse.parse(pattern, flags))
+    except Exception:  # an internal API: whatever it cannot do, the branch stays unfiltered
+        return None
+
+
+def _first_chars(items: list[tuple[Any, Any]]) -> tuple[frozenset[str] | None, bool]:
+    """(lower-cased characters a match can start with or None if unknown, can match empty)."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _sre.AT:
+            continue
+        if op is _sre.LITERAL:
+            return (frozenset(chars | {chr(av).lower()}) if _plain(av) else None), False
+        if op is _sre.IN:
+            for member, value in av:
+                if member is _sre.LITERAL and _plain(value):
+                    chars.add(chr(value).lower())
+                elif (
+                    member is _sre.RANGE
+                    and value[1] - value[0] < 256
+                    and all(_plain(c) for c in range(value[0], value[1] + 1))
+                ):
+                    chars.update(chr(c).lower() for c in range(value[0], value[1] + 1))
+                else:
+                    return None, False
+            return frozenset(chars), False
+        if op is _sre.BRANCH:
+            parts = [_first_chars(branch) for branch in av[1]]
+            nullable = any(empty for _, empty in parts)
+        elif op is _sre.SUBPATTERN:
+            parts = [_first_chars(av[-1])]
+            nullable = parts[0][1]
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+            parts = [_first_chars(av[2])]
+            nullable = av[0] == 0 or parts[0][1]
+        else:
+            return None, False
+        for first, _ in parts:
+            if first is None:
+                return None, False
+            chars |= first
+        if not nullable:
+            return frozenset(chars), False
+    return frozenset(chars), True
+
+
+def _required_words(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Lower-cased literals one of which every match contains, or None if there are none."""
+    best: frozenset[str] | None = None
+    i = 0
+    while i < len(items):
+        op, av = items[i]
+        found: frozenset[str] | None = None
+        if op is _sre.LITERAL and _plain(av):
+            run = []
+            while i < len(items) and items[i][0] is _sre.LITERAL and _plain(items[i][1]):
+                run.append(chr(items[i][1]).lower())
+                i += 1
+            i -= 1
+            found = frozenset(["".join(run)])
+        elif op is _sre.BRANCH:
+            parts = [_required_words(branch) for branch in av[1]]
+            if all(part is not None for part in parts):
+                found = frozenset().union(*parts)  # type: ignore[arg-type]
+        elif op is _sre.SUBPATTERN:
+            found = _required_words(av[-1])
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            found = _required_words(av[2])
+        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+        i += 1
+    return best
+
+
+def _words_regex(words: set[str]) -> re.Pattern[str]:
+    """One case-sensitive regex for any of ``words``, as a trie so each position tries one branch."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body
+
+    return re.compile(emit(trie))
+
+
+def _join(branches: list[str], flags: int) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{b})" for b in branches), flags) if branches else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Branch:
+    source: str
+    flags: int
+    anchored: bool
+    first: frozenset[str] | None  # anchored branches: possible first characters
+    needs: frozenset[str] | None  # floating branches: literals every match contains
+
+
+def _branches(compiled: re.Pattern[str]) -> list[_Branch]:
+    """The top-level branches of ``compiled``, with what a prefilter may rely on for each."""
+    pattern, flags = compiled.pattern, compiled.flags
+    sources = _alternatives(pattern)
+    # Verbose patterns (comments, free spacing) are not split; one unfiltered branch instead.
+    if flags & re.VERBOSE or "|".join(sources) != pattern or _sre_parse is None:
+        return [_Branch(pattern, flags, False, None, None)]
+    branches = []
+    for source in sources:
+        items = _parse(source, flags)
+        if items is None:  # pragma: no cover
+            branches.append(_Branch(source, flags, False, None, None))
+        elif source.startswith("^") and not flags & re.MULTILINE:  # only at 0: ``match``
+            first, empty = _first_chars(items)
+            branches.append(_Branch(source, flags, True, None if empty else first, None))
+        else:
+            branches.append(_Branch(source, flags, False, None, _required_words(items)))
+    return branches
+
+
+def literal_prefilter(compiled: re.Pattern[str]) -> Callable[[str], bool]:
+    """A cheap test that is False only when ``compiled.search(text)`` would find nothing.
+
+    Each branch of the pattern needs one of a few literal words (read from the pattern); the
+    test looks for them in the lower-cased text in one pass. A pattern with a branch that needs
+    no literal gets a test that is always True.
+    """
+    needs: set[str] = set()
+    for branch in _branches(compiled):
+        if not branch.anchored:
+            if not branch.needs:
+                return _always
+            needs |= branch.needs
+        else:
+            words = _required_words(_parse(branch.source, branch.flags) or [])
+            if not words:
+                return _always
+            needs |= words
+    if not needs:
+        return _always
+    search = _words_regex(needs | set(_TRAP_MARKS)).search
+    return lambda text: search(text.lower()) is not None
+
+
+def _always(text: str) -> bool:
+    return True
+
+
+@dataclass(slots=True)
+class _Plan:
+    """How to prefilter blocks of a given length: the families that admit it, and their branches."""
+
+    families: tuple[Family, ...]
+    branches: list[_Branch]
+    floating: re.Pattern[str] | None = None
+    needs: re.Pattern[str] | None = None  # None with ``floating`` set: always search
+    by_first: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    first_chars: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        floating = [b for b in self.branches if not b.anchored]
+        self.floating = _join([b.source for b in floating], re.IGNORECASE)
+        if floating and all(b.needs for b in floating):
+            needs = set().union(*(b.needs or () for b in floating))
+            self.needs = _words_regex(needs | set(_TRAP_MARKS))
+        self.first_chars = frozenset().union(
+            *(b.first for b in self.branches if b.anchored and b.first is not None)
+        )
+        self.by_first[""] = self._anchored_for("")
+
+    def _anchored_for(self, char: str) -> re.Pattern[str] | None:
+        return _join(
+            [
+                b.source
+                for b in self.branches
+                if b.anchored and (b.first is None or char in b.first)
+            ],
+            re.IGNORECASE,
+        )
+
+    def may_match(self, text: str) -> bool:
+        """False only when no family of the plan matches ``text``."""
+        first = text[:1]
+        first = _CASE_TRAPS.get(first) or first.lower()
+        if first not in self.first_chars:
+            first = ""
+        try:
+            anchored = self.by_first[first]
+        except KeyError:  # compiled on first use; at most one per character a branch starts with
+            anchored = self.by_first[first] = self._anchored_for(first)
+        if anchored is not None and anchored.match(text):
+            return True
+        if self.floating is None:
+            return False
+        if self.needs is not None and not self.needs.search(text.lower()):
+            return False
+        return self.floating.search(text) is not None
+
+
+def _plans() -> list[_Plan]:
+    branches = {family.reason: _branches(family.pattern) for family in FAMILIES}
+    by_families: dict[tuple[Family, ...], _Plan] = {}
+    plans = []
+    for n in range(_LONGEST_FAMILY + 1):
+        families = tuple(f for f in FAMILIES if f.max_words >= n)
+        if families not in by_families:
+            by_families[families] = _Plan(
+                families, [b for f in families for b in branches[f.reason]]
+            )
+        plans.append(by_families[families])
+    return plans
+
+
 _LONGEST_FAMILY = max(f.max_words for f in FAMILIES)
+_PLANS = _plans()  # by word count: the families whose max_words admits it
 
 
 def match_family(text: str) -> Family | None:
     """The first family whose pattern matches ``text`` within its length limit."""
-    n = text.count(" ") + 1
-    if n > _LONGEST_FAMILY or not _ANY_FAMILY.search(text):
+    if text.count(" ") + 1 > _LONGEST_FAMILY:
         return None
     n = len(text.split())
-    for family in FAMILIES:
-        if n <= family.max_words and family.pattern.search(text):
+    if n > _LONGEST_FAMILY:
+        return None
+    plan = _PLANS[n]
+    if not plan.may_match(text):
+        return None
+    for family in plan.families:
+        if family.pattern.search(text):
             return family
     return None
 
