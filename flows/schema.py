@@ -23,7 +23,7 @@ DOCUMENTS = pa.schema(
         _field("authors", pa.list_(pa.string()), "Author names (never translators or editors)."),
         _field("published", pa.date32(), "Publication date from a dateline, null if absent.", True),
         _field("publisher", pa.string(), "Publishing organisation, null when not stated.", True),
-        _field("language", pa.string(), "ISO 639-1 language code of the text."),
+        _field("language", pa.string(), 'ISO 639-1 code of the text, or "und" when undetermined.'),
         _field("text", pa.string(), "Cleaned article body; paragraphs separated by a blank line."),
         _field("n_words", pa.int32(), "Whitespace-separated words in text."),
         _field(

@@ -208,7 +208,9 @@ def test_a_second_pass_with_the_model_never_adds_text(lines: list[str]) -> None:
     assert set(twice.split("\n\n")) <= set(once.split("\n\n"))
 
 
-def test_seed_page_breaks_are_rejoined(seed_texts: dict[str, str], seeds_gold: dict[str, dict[str, Any]]) -> None:
+def test_seed_page_breaks_are_rejoined(
+    seed_texts: dict[str, str], seeds_gold: dict[str, dict[str, Any]]
+) -> None:
     for key, gold in seeds_gold.items():
         lines = seed_texts[key].replace("*", "").split("\n")
         text = clean_text(seed_texts[key]).text
@@ -216,3 +218,14 @@ def test_seed_page_breaks_are_rejoined(seed_texts: dict[str, str], seeds_gold: d
             first = " ".join(lines[join["first_line"] - 1].split()[-3:])
             then = " ".join(lines[join["continues_at_line"] - 1].split()[:3])
             assert f"{first} {then}" in text, (key, join)
+
+
+def test_language_of_short_and_technical_english_and_of_other_text() -> None:
+    from flows.steps.clean import detect_language
+
+    assert (
+        detect_language("Semantic virtual environments No contact information provided yet.")
+        == "en"
+    )
+    assert detect_language(PROSE) == "en"
+    assert detect_language("Chelsea pagou a cláusula de rescisão do goleiro espanhol " * 5) == "und"

@@ -136,7 +136,11 @@ def cleaned_document(blocks: list[Block], labels: list[Label]) -> CleanedDocumen
     )
 
 
-_ENGLISH_STOPWORD_MIN_SHARE = 0.15
+# English running text has a third or more function words; titles and technical abstracts have
+# fewer, other languages share only a few (a, in, on). Short texts are judged leniently.
+_ENGLISH_STOPWORD_MIN_SHARE = 0.1
+_SHORT_TEXT_WORDS = 30
+_SHORT_TEXT_MIN_STOPWORDS = 1
 
 
 def detect_language(text: str) -> str:
@@ -144,5 +148,7 @@ def detect_language(text: str) -> str:
     words = re.findall(r"[a-z]+", text.lower())
     if not words:
         return "und"
-    share = sum(map(phrases.STOPWORDS.__contains__, words)) / len(words)
-    return "en" if share >= _ENGLISH_STOPWORD_MIN_SHARE else "und"
+    stopwords = sum(map(phrases.STOPWORDS.__contains__, words))
+    if len(words) < _SHORT_TEXT_WORDS:
+        return "en" if stopwords >= _SHORT_TEXT_MIN_STOPWORDS else "und"
+    return "en" if stopwords / len(words) >= _ENGLISH_STOPWORD_MIN_SHARE else "und"
