@@ -136,19 +136,63 @@ def cleaned_document(blocks: list[Block], labels: list[Label]) -> CleanedDocumen
     )
 
 
-# English running text has a third or more function words; titles and technical abstracts have
-# fewer, other languages share only a few (a, in, on). Short texts are judged leniently.
-_ENGLISH_STOPWORD_MIN_SHARE = 0.1
+# English running text has about a fifth of its words from this set, which other languages
+# written in Latin letters rarely use (unlike "a", "do", "no", "in"). Short texts (titles, notes)
+# are judged by their letters instead: ASCII letters and at least one English stop-word.
+_ENGLISH_MARKERS = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "is",
+        "that",
+        "with",
+        "for",
+        "was",
+        "were",
+        "are",
+        "this",
+        "from",
+        "by",
+        "it",
+        "be",
+        "have",
+        "has",
+        "which",
+        "would",
+        "their",
+        "they",
+        "you",
+        "not",
+        "but",
+        "or",
+        "an",
+        "at",
+        "as",
+        "been",
+        "will",
+        "its",
+        "who",
+        "what",
+        "there",
+    ]
+)
+_ENGLISH_MARKER_MIN_SHARE = 0.08
 _SHORT_TEXT_WORDS = 30
-_SHORT_TEXT_MIN_STOPWORDS = 1
+_SHORT_TEXT_MAX_NON_ASCII_LETTERS = 0.02
 
 
 def detect_language(text: str) -> str:
-    """ "en" when English function words are frequent enough, else "und" (undetermined)."""
-    words = re.findall(r"[a-z]+", text.lower())
+    """ "en" for English text, else "und" (undetermined): a cheap check, not a language identifier."""
+    lowered = text.lower()
+    words = re.findall(r"[^\W\d_]+", lowered)
     if not words:
         return "und"
-    stopwords = sum(map(phrases.STOPWORDS.__contains__, words))
     if len(words) < _SHORT_TEXT_WORDS:
-        return "en" if stopwords >= _SHORT_TEXT_MIN_STOPWORDS else "und"
-    return "en" if stopwords / len(words) >= _ENGLISH_STOPWORD_MIN_SHARE else "und"
+        letters = "".join(words)
+        non_ascii = sum(not ch.isascii() for ch in letters) / len(letters)
+        has_stopword = any(w in phrases.STOPWORDS for w in words)
+        return "en" if has_stopword and non_ascii <= _SHORT_TEXT_MAX_NON_ASCII_LETTERS else "und"
+    markers = sum(map(_ENGLISH_MARKERS.__contains__, words))
+    return "en" if markers / len(words) >= _ENGLISH_MARKER_MIN_SHARE else "und"
