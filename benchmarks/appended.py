@@ -33,10 +33,54 @@ _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*(?=\s|$)")
 # Words that end in a period without ending a sentence (kept short: a wrong cut only shortens a
 # teaser, it never makes the case invalid).
 _ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "gov", "sen", "rep", "st", "jr", "sr", "prof", "gen", "col",
-     "lt", "sgt", "capt", "no", "vs", "inc", "corp", "co", "ltd", "jan", "feb", "mar", "apr",
-     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e",
-     "etc", "approx", "ft", "mt", "ave", "prov", "sra", "dra"}
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gov",
+        "sen",
+        "rep",
+        "st",
+        "jr",
+        "sr",
+        "prof",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "no",
+        "vs",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "e.g",
+        "i.e",
+        "etc",
+        "approx",
+        "ft",
+        "mt",
+        "ave",
+        "prov",
+        "sra",
+        "dra",
+    }
 )
 
 
@@ -122,8 +166,10 @@ def build_cases(pages: dict[str, tuple[str, str]], seed: int = DEFAULT_SEED) -> 
         raw, gold = pages[key]
         others = [d for d in teaser_donors if d != key]
         if not others:
-            raise ValueError(f"no other page has a {TEASER_MIN_WORDS}-{TEASER_MAX_WORDS} word "
-                             f"opening cut at a sentence end to use as a teaser for {key}")
+            raise ValueError(
+                f"no other page has a {TEASER_MIN_WORDS}-{TEASER_MAX_WORDS} word "
+                f"opening cut at a sentence end to use as a teaser for {key}"
+            )
         n = rng.randint(MIN_TEASERS, min(MAX_TEASERS, len(others)))
         teasers = [rng.choice(cuts[d]) for d in rng.sample(others, n)]
         appended = PARAGRAPH_SEPARATOR.join(teasers)

@@ -106,11 +106,13 @@ def stand_in_clean_text(raw: str) -> CleanedDocument:
     pos = 0
     for line in raw.split("\n"):
         if line.strip():
-            segments.append(Segment(len(segments), pos, pos + len(line), "body", True,
-                                    "stand-in", line))
+            segments.append(
+                Segment(len(segments), pos, pos + len(line), "body", True, "stand-in", line)
+            )
         pos += len(line) + 1
-    return CleanedDocument(text=raw, title=None, authors=[], published=None, publisher=None,
-                           segments=segments)
+    return CleanedDocument(
+        text=raw, title=None, authors=[], published=None, publisher=None, segments=segments
+    )
 
 
 def resolve_broadsheet(force_stand_in: bool) -> tuple[CleanFn, str]:
@@ -128,8 +130,9 @@ def justext_body(raw: str) -> str:
     """jusText, default parameters, each non-empty raw line as one ``<p>``."""
     import justext  # a test dependency only; imported when this method runs
 
-    paragraphs = [f"<p>{html.escape(line.strip())}</p>" for line in split_lines(raw)
-                  if line.strip()]
+    paragraphs = [
+        f"<p>{html.escape(line.strip())}</p>" for line in split_lines(raw) if line.strip()
+    ]
     if not paragraphs:
         return ""
     page = "<html><body>" + "\n".join(paragraphs) + "</body></html>"
@@ -292,8 +295,9 @@ def _shingle_starts(raw: str) -> list[tuple[tuple[str, ...], int]]:
     flat, owner = _flat([tokens(line) for line in split_lines(raw)])
     if len(flat) < SHINGLE_SIZE:
         return [(tuple(flat), owner[0])] if flat else []
-    return [(tuple(flat[i : i + SHINGLE_SIZE]), owner[i])
-            for i in range(len(flat) - SHINGLE_SIZE + 1)]
+    return [
+        (tuple(flat[i : i + SHINGLE_SIZE]), owner[i]) for i in range(len(flat) - SHINGLE_SIZE + 1)
+    ]
 
 
 @dataclass
@@ -309,8 +313,14 @@ class KindBreakdown:
     nonbody: dict[str, KindTally] = field(default_factory=dict)
     body: dict[str, KindTally] = field(default_factory=dict)
 
-    def add_page(self, raw: str, gold: str, labels: list[LineLabel],
-                 kinds: list[tuple[str, bool] | None], predicted: str) -> None:
+    def add_page(
+        self,
+        raw: str,
+        gold: str,
+        labels: list[LineLabel],
+        kinds: list[tuple[str, bool] | None],
+        predicted: str,
+    ) -> None:
         """Attribute each raw shingle to its first token's line and that line's assigned kind.
 
         Non-body lines: shingles not in gold that survive in the prediction (false positives).
@@ -352,9 +362,14 @@ class KindBreakdown:
         def table(t: dict[str, KindTally]) -> dict[str, dict[str, float]]:
             total_hit = sum(x.hit for x in t.values()) or 1
             return {
-                k: {"lines": v.lines, "kept_lines": v.kept_lines, "shingles": v.shingles,
-                    "hit": v.hit, "hit_share": v.hit / v.shingles if v.shingles else 0.0,
-                    "share_of_all_hits": v.hit / total_hit}
+                k: {
+                    "lines": v.lines,
+                    "kept_lines": v.kept_lines,
+                    "shingles": v.shingles,
+                    "hit": v.hit,
+                    "hit_share": v.hit / v.shingles if v.shingles else 0.0,
+                    "share_of_all_hits": v.hit / total_hit,
+                }
                 for k, v in sorted(t.items(), key=lambda kv: -kv[1].hit)
             }
 
@@ -362,13 +377,17 @@ class KindBreakdown:
             n = sum(x.shingles for x in t.values())
             return sum(x.hit for x in t.values()) / n if n else 0.0
 
-        return {"nonbody_by_kind": table(self.nonbody), "body_by_kind": table(self.body),
-                "nonbody_surviving_share": overall(self.nonbody),
-                "body_lost_share": overall(self.body)}
+        return {
+            "nonbody_by_kind": table(self.nonbody),
+            "body_by_kind": table(self.body),
+            "nonbody_surviving_share": overall(self.nonbody),
+            "body_lost_share": overall(self.body),
+        }
 
 
-def appended_line_kinds(cases: list[AppendedCase], docs: list[CleanedDocument],
-                        first_line: dict[str, int]) -> dict[str, dict[str, float]]:
+def appended_line_kinds(
+    cases: list[AppendedCase], docs: list[CleanedDocument], first_line: dict[str, int]
+) -> dict[str, dict[str, float]]:
     """Which kind Broadsheet gave the appended lines, and the share of their tokens kept."""
     tallies: dict[str, list[int]] = {}
     for case, doc in zip(cases, docs, strict=True):
@@ -384,8 +403,10 @@ def appended_line_kinds(cases: list[AppendedCase], docs: list[CleanedDocument],
             t[0] += 1
             t[1] += n_tok
             t[2] += n_tok * int(kinds[i][1])
-    return {k: {"lines": v[0], "tokens": v[1], "kept_token_share": v[2] / v[1] if v[1] else 0.0}
-            for k, v in sorted(tallies.items())}
+    return {
+        k: {"lines": v[0], "tokens": v[1], "kept_token_share": v[2] / v[1] if v[1] else 0.0}
+        for k, v in sorted(tallies.items())
+    }
 
 
 # === the run =================================================================================
@@ -399,8 +420,13 @@ def run(shared: Path, only: list[str], force_stand_in: bool = False) -> dict[str
     methods = make_methods(clean_fn, only)
     labels = {k: label_page(*pages[k]) for k in keys}
     figures: dict[str, Any] = {
-        "dataset": "zyte-dev", "pages": len(keys), "broadsheet": broadsheet_name,
-        "methods": list(methods), "plain": {}, "per_page": {}, "appended": {},
+        "dataset": "zyte-dev",
+        "pages": len(keys),
+        "broadsheet": broadsheet_name,
+        "methods": list(methods),
+        "plain": {},
+        "per_page": {},
+        "appended": {},
     }
 
     # Broadsheet runs first, timed, one page at a time; its documents feed the kind breakdown.
@@ -457,10 +483,11 @@ def run(shared: Path, only: list[str], force_stand_in: bool = False) -> dict[str
             per_kind[kind] = score([preds[i] for i in idx], [cases[i].gold for i in idx])
             if kind != "control":
                 per_kind[kind]["leak"] = statistics.mean(
-                    surviving_share(preds[i], cases[i].appended_text, cases[i].gold)
-                    for i in idx)
-        per_kind["control_minus_plain_f1"] = (per_kind["control"]["strict"]["F1"]
-                                              - figures["plain"][name]["strict"]["F1"])
+                    surviving_share(preds[i], cases[i].appended_text, cases[i].gold) for i in idx
+                )
+        per_kind["control_minus_plain_f1"] = (
+            per_kind["control"]["strict"]["F1"] - figures["plain"][name]["strict"]["F1"]
+        )
         figures["appended"][name] = per_kind
 
     if "ours" in methods:
@@ -470,8 +497,7 @@ def run(shared: Path, only: list[str], force_stand_in: bool = False) -> dict[str
             breakdown.add_page(raw, gold, labels[k], line_kinds(raw, doc), doc.text)
         figures["ours_kinds"] = breakdown.as_dict()
         first_line = {k: first_appended_line(pages[k][0]) for k in keys}
-        figures["ours_appended_line_kinds"] = appended_line_kinds(cases, ours_case_docs,
-                                                                  first_line)
+        figures["ours_appended_line_kinds"] = appended_line_kinds(cases, ours_case_docs, first_line)
     return figures
 
 
@@ -489,61 +515,89 @@ def format_report(fig: dict[str, Any]) -> str:
     out.append(f"{'method':10} {'P':>6} {'R':>6} {'F1':>6}   {'P':>6} {'R':>6} {'F1':>6}  empty")
     for name, s in fig["plain"].items():
         st, of = s["strict"], s["official"]
-        out.append(f"{name:10} {_f(st['P'])} {_f(st['R'])} {_f(st['F1'])}   "
-                   f"{_f(of['P'])} {_f(of['R'])} {_f(of['F1'])}  {s['empty']:5d}")
+        out.append(
+            f"{name:10} {_f(st['P'])} {_f(st['R'])} {_f(st['F1'])}   "
+            f"{_f(of['P'])} {_f(of['R'])} {_f(of['F1'])}  {s['empty']:5d}"
+        )
     out.append("(oracle = keep exactly the lines labelled body by zyte_labels)")
 
     cases = fig["appended_cases"]
     out.append("")
-    out.append("Appended unrelated articles: " + ", ".join(f"{v} {k}" for k, v in cases.items())
-               + " cases; strict F1, leak = mean share of appended shingles surviving")
-    out.append(f"{'method':10} {'F1 teas':>7} {'F1 whole':>8} {'F1 ctrl':>7}  "
-               f"{'leak teas':>9} {'leak whole':>10}  {'ctrl-plain':>10}")
+    out.append(
+        "Appended unrelated articles: "
+        + ", ".join(f"{v} {k}" for k, v in cases.items())
+        + " cases; strict F1, leak = mean share of appended shingles surviving"
+    )
+    out.append(
+        f"{'method':10} {'F1 teas':>7} {'F1 whole':>8} {'F1 ctrl':>7}  "
+        f"{'leak teas':>9} {'leak whole':>10}  {'ctrl-plain':>10}"
+    )
     for name, a in fig["appended"].items():
-        out.append(f"{name:10} {a['teasers']['strict']['F1']:7.3f} "
-                   f"{a['whole']['strict']['F1']:8.3f} {a['control']['strict']['F1']:7.3f}  "
-                   f"{a['teasers']['leak']:9.3f} {a['whole']['leak']:10.3f}  "
-                   f"{a['control_minus_plain_f1']:+10.3f}")
+        out.append(
+            f"{name:10} {a['teasers']['strict']['F1']:7.3f} "
+            f"{a['whole']['strict']['F1']:8.3f} {a['control']['strict']['F1']:7.3f}  "
+            f"{a['teasers']['leak']:9.3f} {a['whole']['leak']:10.3f}  "
+            f"{a['control_minus_plain_f1']:+10.3f}"
+        )
 
     if "ours_kinds" in fig:
         kinds = fig["ours_kinds"]
         out.append("")
         out.append("ours by assigned segment kind, on the 50 pages (line labels from zyte_labels)")
-        out.append(f"non-body lines: {kinds['nonbody_surviving_share']:.3f} of their non-gold "
-                   "shingles survive")
-        out.append(f"  {'kind':18} {'lines':>6} {'kept':>6} {'shingles':>8} {'survive':>7} "
-                   f"{'of leak':>7}")
+        out.append(
+            f"non-body lines: {kinds['nonbody_surviving_share']:.3f} of their non-gold "
+            "shingles survive"
+        )
+        out.append(
+            f"  {'kind':18} {'lines':>6} {'kept':>6} {'shingles':>8} {'survive':>7} {'of leak':>7}"
+        )
         for kind, t in kinds["nonbody_by_kind"].items():
-            out.append(f"  {kind:18} {t['lines']:6d} {t['kept_lines']:6d} {t['shingles']:8d} "
-                       f"{t['hit_share']:7.3f} {t['share_of_all_hits']:7.3f}")
+            out.append(
+                f"  {kind:18} {t['lines']:6d} {t['kept_lines']:6d} {t['shingles']:8d} "
+                f"{t['hit_share']:7.3f} {t['share_of_all_hits']:7.3f}"
+            )
         out.append(f"body lines: {kinds['body_lost_share']:.3f} of their gold shingles lost")
-        out.append(f"  {'kind':18} {'lines':>6} {'kept':>6} {'shingles':>8} {'lost':>7} "
-                   f"{'of loss':>7}")
+        out.append(
+            f"  {'kind':18} {'lines':>6} {'kept':>6} {'shingles':>8} {'lost':>7} {'of loss':>7}"
+        )
         for kind, t in kinds["body_by_kind"].items():
-            out.append(f"  {kind:18} {t['lines']:6d} {t['kept_lines']:6d} {t['shingles']:8d} "
-                       f"{t['hit_share']:7.3f} {t['share_of_all_hits']:7.3f}")
+            out.append(
+                f"  {kind:18} {t['lines']:6d} {t['kept_lines']:6d} {t['shingles']:8d} "
+                f"{t['hit_share']:7.3f} {t['share_of_all_hits']:7.3f}"
+            )
         out.append("appended lines by assigned kind (case kind:segment kind)")
         out.append(f"  {'kind':28} {'lines':>6} {'tokens':>7} {'kept':>6}")
         for kind, t in fig["ours_appended_line_kinds"].items():
-            out.append(f"  {kind:28} {t['lines']:6d} {t['tokens']:7d} "
-                       f"{t['kept_token_share']:6.3f}")
+            out.append(f"  {kind:28} {t['lines']:6d} {t['tokens']:7d} {t['kept_token_share']:6.3f}")
     if "timing" in fig:
         t = fig["timing"]
         out.append("")
-        out.append(f"ours speed: median {t['ms_per_1000_words_median']:.1f} ms per 1,000 words "
-                   f"(max {t['ms_per_1000_words_max']:.1f}; {t['pages']} pages, one process)")
+        out.append(
+            f"ours speed: median {t['ms_per_1000_words_median']:.1f} ms per 1,000 words "
+            f"(max {t['ms_per_1000_words_max']:.1f}; {t['pages']} pages, one process)"
+        )
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=default_shared(),
-                        help="the shared/ folder (default: next to the repo)")
-    parser.add_argument("--only", default=",".join(METHODS),
-                        help=f"comma-separated methods to run, from {','.join(METHODS)}")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=default_shared(),
+        help="the shared/ folder (default: next to the repo)",
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(METHODS),
+        help=f"comma-separated methods to run, from {','.join(METHODS)}",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
-    parser.add_argument("--stand-in", action="store_true",
-                        help="use the identity stand-in even if flows.clean_text imports")
+    parser.add_argument(
+        "--stand-in",
+        action="store_true",
+        help="use the identity stand-in even if flows.clean_text imports",
+    )
     args = parser.parse_args(argv)
     only = [m.strip() for m in args.only.split(",") if m.strip()]
     unknown = sorted(set(only) - set(METHODS))

@@ -95,8 +95,9 @@ def _flatten(line_tokens: list[list[str]]) -> tuple[list[str], list[int], list[i
     return flat, owner, starts
 
 
-def _find_run(needle: list[str], hay: list[str], free: list[bool], lo: int, hi: int,
-              from_end: bool) -> int | None:
+def _find_run(
+    needle: list[str], hay: list[str], free: list[bool], lo: int, hi: int, from_end: bool
+) -> int | None:
     """Index in ``hay[lo:hi]`` where ``needle`` occurs on free positions (last one if from_end)."""
     n = len(needle)
     starts = range(hi - n, lo - 1, -1) if from_end else range(lo, hi - n + 1)
@@ -106,8 +107,13 @@ def _find_run(needle: list[str], hay: list[str], free: list[bool], lo: int, hi: 
     return None
 
 
-def _rescue_short_lines(line_tokens: list[list[str]], starts: list[int], matched: list[int],
-                        gold_toks: list[str], gold_used: list[bool]) -> set[int]:
+def _rescue_short_lines(
+    line_tokens: list[list[str]],
+    starts: list[int],
+    matched: list[int],
+    gold_toks: list[str],
+    gold_used: list[bool],
+) -> set[int]:
     """Rule 2: short unmatched lines that fill the small gold gap next to an aligned anchor.
 
     Updates ``matched`` and ``gold_used`` in place and returns the rescued line indices. Lines
@@ -151,8 +157,11 @@ def _rescue_short_lines(line_tokens: list[list[str]], starts: list[int], matched
             matched[p] < 0 for p in range(starts[i], starts[i] + len(toks))
         )
 
-    anchored = [i for i in range(n_lines) if any(
-        matched[p] >= 0 for p in range(starts[i], starts[i] + len(line_tokens[i])))]
+    anchored = [
+        i
+        for i in range(n_lines)
+        if any(matched[p] >= 0 for p in range(starts[i], starts[i] + len(line_tokens[i])))
+    ]
     if not anchored:
         return rescued
     anchored_set = set(anchored)
@@ -230,8 +239,13 @@ def label_page(raw: str, gold: str) -> list[LineLabel]:
             remaining -= own
 
     return [
-        LineLabel(i, line, coverage[i] >= BODY_MIN_COVERAGE and rule[i] != "empty",
-                  round(coverage[i], 4), rule[i])
+        LineLabel(
+            i,
+            line,
+            coverage[i] >= BODY_MIN_COVERAGE and rule[i] != "empty",
+            round(coverage[i], 4),
+            rule[i],
+        )
         for i, line in enumerate(lines)
     ]
 
@@ -250,14 +264,14 @@ def load_pages(shared: Path) -> dict[str, tuple[str, str]]:
     root = shared / DEV_SUBDIR
     gold = json.loads((root / "gold.json").read_text(encoding="utf-8"))
     return {
-        key: ((root / "raw" / f"{key}.txt").read_text(encoding="utf-8"),
-              gold[key]["articleBody"])
+        key: ((root / "raw" / f"{key}.txt").read_text(encoding="utf-8"), gold[key]["articleBody"])
         for key in sorted(gold)
     }
 
 
-def label_stats(labelled: dict[str, list[LineLabel]],
-                pages: dict[str, tuple[str, str]]) -> dict[str, object]:
+def label_stats(
+    labelled: dict[str, list[LineLabel]], pages: dict[str, tuple[str, str]]
+) -> dict[str, object]:
     """Counts, coverage histogram, rule use, duplicates and the oracle ceiling."""
     all_labels = [lab for labs in labelled.values() for lab in labs]
     worded = [lab for lab in all_labels if lab.rule != "empty"]
@@ -289,8 +303,10 @@ def label_stats(labelled: dict[str, list[LineLabel]],
         "lines_with_words": len(worded),
         "body_lines": len(body),
         "body_share_of_worded_lines": len(body) / len(worded) if worded else 0.0,
-        "body_tokens_share": (sum(len(tokens(b.text)) for b in body)
-                              / max(1, sum(len(tokens(w.text)) for w in worded))),
+        "body_tokens_share": (
+            sum(len(tokens(b.text)) for b in body)
+            / max(1, sum(len(tokens(w.text)) for w in worded))
+        ),
         "coverage_hist": dict(sorted(hist.items())),
         "partial_coverage_lines": ambiguous,
         "rules": dict(Counter(lab.rule for lab in all_labels)),
@@ -307,8 +323,12 @@ def label_stats(labelled: dict[str, list[LineLabel]],
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=default_shared(),
-                        help="the shared/ folder (default: next to the repo)")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=default_shared(),
+        help="the shared/ folder (default: next to the repo)",
+    )
     parser.add_argument("--out", type=Path, default=LABELS_FILE, help="JSONL written here")
     args = parser.parse_args(argv)
 
@@ -321,11 +341,15 @@ def main(argv: list[str] | None = None) -> int:
                 fh.write(json.dumps({"key": key, **asdict(lab)}, ensure_ascii=False) + "\n")
 
     st = label_stats(labelled, pages)
-    print(f"zyte-dev line labels: {st['pages']} pages, {st['lines']} lines "
-          f"({st['lines_with_words']} with words)")
-    print(f"  body lines          {st['body_lines']} "
-          f"({st['body_share_of_worded_lines']:.1%} of lines with words, "
-          f"{st['body_tokens_share']:.1%} of their tokens)")
+    print(
+        f"zyte-dev line labels: {st['pages']} pages, {st['lines']} lines "
+        f"({st['lines_with_words']} with words)"
+    )
+    print(
+        f"  body lines          {st['body_lines']} "
+        f"({st['body_share_of_worded_lines']:.1%} of lines with words, "
+        f"{st['body_tokens_share']:.1%} of their tokens)"
+    )
     print(f"  short body lines    {st['short_body_lines']} (< {MIN_MATCH_TOKENS} tokens)")
     print(f"  coverage histogram  {st['coverage_hist']}")
     print(f"  partial coverage    {st['partial_coverage_lines']} lines strictly between 0 and 1")
@@ -333,13 +357,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  rules (body lines)  {st['body_rules']}")
     print(f"  repeated texts split body/not-body on a page: {st['duplicate_texts_split']}")
     so, oo = st["oracle_strict"], st["oracle_official"]
-    print(f"  oracle (keep body-labelled lines) strict   P {so['P']:.3f} R {so['R']:.3f} "
-          f"F1 {so['F1']:.3f}")
-    print(f"  oracle (keep body-labelled lines) official P {oo['P']:.3f} R {oo['R']:.3f} "
-          f"F1 {oo['F1']:.3f}")
+    print(
+        f"  oracle (keep body-labelled lines) strict   P {so['P']:.3f} R {so['R']:.3f} "
+        f"F1 {so['F1']:.3f}"
+    )
+    print(
+        f"  oracle (keep body-labelled lines) official P {oo['P']:.3f} R {oo['R']:.3f} "
+        f"F1 {oo['F1']:.3f}"
+    )
     worst = ", ".join(f"{k[:8]} {f:.3f}" for k, f in st["oracle_worst_pages"])
-    print(f"  oracle per-page F1 median {st['oracle_page_f1_median']:.3f}, "
-          f"min {st['oracle_page_f1_min']:.3f}; worst: {worst}")
+    print(
+        f"  oracle per-page F1 median {st['oracle_page_f1_median']:.3f}, "
+        f"min {st['oracle_page_f1_min']:.3f}; worst: {worst}"
+    )
     print(f"wrote {args.out}")
     return 0
 

@@ -39,8 +39,9 @@ def sentence(tag: str, n: int, words: int = SENTENCE_WORDS) -> str:
 
 
 def paragraph(tag: str, n: int) -> str:
-    return " ".join(sentence(tag, n * SENTENCES_PER_PARAGRAPH + j)
-                    for j in range(SENTENCES_PER_PARAGRAPH))
+    return " ".join(
+        sentence(tag, n * SENTENCES_PER_PARAGRAPH + j) for j in range(SENTENCES_PER_PARAGRAPH)
+    )
 
 
 def make_pages(n_pages: int = N_PAGES) -> dict[str, tuple[str, str]]:
@@ -48,8 +49,19 @@ def make_pages(n_pages: int = N_PAGES) -> dict[str, tuple[str, str]]:
     for p in range(n_pages):
         tag = f"p{p}"
         body = "\n\n".join(paragraph(tag, k) for k in range(4))
-        raw = "\n".join(["Home", "News", "Sport", "", f"Title of {tag}", "", body, "",
-                         "Copyright 2019 Example Media. All rights reserved."])
+        raw = "\n".join(
+            [
+                "Home",
+                "News",
+                "Sport",
+                "",
+                f"Title of {tag}",
+                "",
+                body,
+                "",
+                "Copyright 2019 Example Media. All rights reserved.",
+            ]
+        )
         pages[f"key{p}"] = (raw, body)
     return pages
 
@@ -91,12 +103,15 @@ def test_whole_is_another_pages_body_one_paragraph_per_line() -> None:
     for c in build_cases(pages):
         if c.kind != "whole":
             continue
-        donor = [k for k, b in bodies.items() if b.replace("\n\n", PARAGRAPH_SEPARATOR)
-                 == c.appended_text]
+        donor = [
+            k
+            for k, b in bodies.items()
+            if b.replace("\n\n", PARAGRAPH_SEPARATOR) == c.appended_text
+        ]
         assert donor and donor[0] != c.key
         donors.append(donor[0])
         assert c.raw == pages[c.key][0] + PARAGRAPH_SEPARATOR + c.appended_text
-        lines = c.raw.split("\n")[first_appended_line(pages[c.key][0]):]
+        lines = c.raw.split("\n")[first_appended_line(pages[c.key][0]) :]
         assert [x for x in lines if x] == [p for p in c.appended_text.split("\n") if p]
     assert sorted(donors) == sorted(pages)  # every page donates its body exactly once
 
@@ -122,8 +137,9 @@ def test_teasers_are_openings_of_other_bodies_cut_at_sentence_ends() -> None:
 
 def test_teaser_cuts_skip_abbreviations_and_lower_case_continuations() -> None:
     words = " ".join(f"w{i}" for i in range(TEASER_MIN_WORDS))
-    body = (f"Gov. Smith said {words} in the U.S. capital. She cited e.g. tax. "
-            f"Then {words} ends here.")
+    body = (
+        f"Gov. Smith said {words} in the U.S. capital. She cited e.g. tax. Then {words} ends here."
+    )
     cuts = teaser_cuts(body)
     assert cuts, "the sentence end after 'capital.' is a valid cut"
     assert all(not re.search(r"(Gov|U\.S|e\.g)\.$", c) for c in cuts)
@@ -145,8 +161,11 @@ def test_needs_two_pages() -> None:
 def test_append_after_starts_a_new_block() -> None:
     assert append_after("a\nb\n", "X") == "a\nb" + PARAGRAPH_SEPARATOR + "X"
     assert append_after("a", "") == "a"
-    assert append_after("a\n\n", "X\n\nY").split("\n")[first_appended_line("a\n\n"):] == [
-        "X", "", "Y"]
+    assert append_after("a\n\n", "X\n\nY").split("\n")[first_appended_line("a\n\n") :] == [
+        "X",
+        "",
+        "Y",
+    ]
 
 
 # --- label_page -------------------------------------------------------------------------------

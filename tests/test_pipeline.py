@@ -33,7 +33,9 @@ CP1252_ARTICLE = (
 
 def _value(value: Any) -> Any:
     """A Parquet null as None (pandas reads it as NaN or NA)."""
-    return None if value is None or (not isinstance(value, (list, str)) and pd.isna(value)) else value
+    return (
+        None if value is None or (not isinstance(value, (list, str)) and pd.isna(value)) else value
+    )
 
 
 def run_cli(
