@@ -59,7 +59,6 @@ class CleaningSettings:
     # layout meaning at most this share of the run's words removed after the last kept block.
     appended_side_ratio: float = 2.0
     appended_tail_max_removed_share: float = 0.10
-    max_title_words: int = 25
     # The learned block model overrules the rules only when this sure (P(body) thresholds).
     model_keep_above: float = 0.3
     model_drop_below: float = 0.1
