@@ -196,8 +196,11 @@ def test_segments_index_the_body(lines: list[str]) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_LINES, max_size=14))
 def test_cleaning_twice_changes_nothing_in_the_body(lines: list[str]) -> None:
-    once = clean_text("\n".join(lines)).text
-    assert clean_text(once).text == once
+    # The rules are idempotent. The block model judges a block by its whole page, and a cleaned
+    # body is another page (shorter, without its furniture), so with the model the property is
+    # the weaker one below.
+    once = clean_text("\n".join(lines), model=None).text
+    assert clean_text(once, model=None).text == once
 
 
 @settings(max_examples=40, deadline=None)

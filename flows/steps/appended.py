@@ -391,11 +391,6 @@ def _after_break(page: _Page, cut: _Cut, min_run_words: int, settings: CleaningS
     return cut
 
 
-def is_topic_shift(label: Label) -> bool:
-    """Whether ``label`` is this module's verdict (evidence the block model may not overrule)."""
-    return label.kind == APPENDED_KIND and label.reason.startswith(TOPIC_SHIFT)
-
-
 def find_appended(
     blocks: list[Block], labels: list[Label], title: str | None, settings: CleaningSettings
 ) -> dict[int, Label]:
@@ -437,5 +432,5 @@ def find_appended(
             reason = f"{TOPIC_SHIFT}: similarity {sims[i]:.2f} to the article ({run})"
         else:
             reason = f"inside the appended run that starts at block {first} ({run})"
-        out[i] = Label(APPENDED_KIND, reason)
+        out[i] = Label(APPENDED_KIND, reason, firm=True)
     return out

@@ -20,7 +20,7 @@ import numpy as np
 from flows.config import CleaningSettings
 from flows.records import BODY_KINDS, Block
 from flows.steps import phrases
-from flows.steps.appended import find_appended, is_topic_shift
+from flows.steps.appended import find_appended
 from flows.steps.block_model import TreeEnsemble, load_model
 from flows.steps.features import block_features
 
@@ -46,8 +46,12 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True, slots=True)
 class Label:
+    """A block's kind and why. ``firm`` labels rest on evidence the block model may not overrule
+    (a block repeated word for word, a topic shift to another article)."""
+
     kind: str
     reason: str
+    firm: bool = False
 
     @property
     def kept(self) -> bool:
@@ -95,7 +99,7 @@ def find_repeats(blocks: list[Block], shapes: list[BlockShape]) -> dict[int, Lab
                 labels[i] = Label("caption", f"short block printed {len(indices)} times")
         else:
             for i in indices[1:]:
-                labels[i] = Label("debris", f"repeats block {indices[0]} word for word")
+                labels[i] = Label("debris", f"repeats block {indices[0]} word for word", firm=True)
     # Near-repeats: most of a block's shingles inside one other, longer block.
     # Only prose can contain a repeated caption or lead, and only blocks of a few words repeat
     # meaningfully: index the one, query the other.
@@ -228,7 +232,7 @@ def combine(labels: list[Label], p_body: np.ndarray, settings: CleaningSettings)
     """
     keep = [
         label.kept
-        if label.kind in settings.model_protected_kinds or is_topic_shift(label)
+        if label.firm or label.kind in settings.model_protected_kinds
         else (p >= settings.model_keep_above)
         if not label.kept
         else (p >= settings.model_drop_below)
