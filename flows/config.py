@@ -46,6 +46,15 @@ class CleaningSettings:
     short_block_words: int = 4
     heading_max_words: int = 16
     prose_min_words: int = 12
+    # A long block without sentence punctuation whose words are mostly capitalised is a menu
+    # ("Latest News Applications Cloud Security ..."), not prose.
+    prose_max_capitalised_share: float = 0.7
+    # A "Related: ..." line naming more than this many words after its prompt links one other
+    # article from inside the text; only a bare prompt ("Related stories") ends the article.
+    related_header_max_named_words: int = 2
+    # An end-of-article marker (a "Related" box, a byline) followed by prose this similar to the
+    # prose before it (TF-IDF cosine) sits inside the article, which goes on after it.
+    end_marker_continuation_similarity: float = 0.15
     # Appended unrelated articles (flows/steps/appended.py): TF-IDF similarities to the article.
     # A paragraph this similar to the article is "somewhat like it" (kept unless more like the run).
     appended_low_similarity: float = 0.05

@@ -154,6 +154,21 @@ def terms(text: str) -> Counter[str]:
     return bag
 
 
+def topic_similarity(first: list[str], second: list[str]) -> float:
+    """Cosine of the sublinear TF-IDF vectors of two groups of texts (each group one bag)."""
+    bags = [Counter(), Counter()]
+    for bag, texts in zip(bags, (first, second), strict=True):
+        for text in texts:
+            bag.update(terms(text))
+    if not bags[0] or not bags[1]:
+        return 0.0
+    vocab = list(bags[0].keys() | bags[1].keys())
+    counts = np.array([[bag[t] for t in vocab] for bag in bags], dtype=np.float64)
+    idf = np.array([_IDF.get(t, _UNSEEN_IDF) for t in vocab])
+    vectors = _weigh(counts, idf, 0.0)
+    return float(vectors[0] @ vectors[1])
+
+
 def _weigh(counts: np.ndarray, idf: np.ndarray, extra_sq: np.ndarray | float) -> np.ndarray:
     """Unit-length sublinear tf-idf rows; ``extra_sq`` adds the norm of terms left out."""
     x = np.zeros_like(counts)

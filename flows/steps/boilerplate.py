@@ -20,7 +20,7 @@ import numpy as np
 from flows.config import CleaningSettings
 from flows.records import BODY_KINDS, Block
 from flows.steps import phrases
-from flows.steps.appended import find_appended
+from flows.steps.appended import find_appended, topic_similarity
 from flows.steps.block_model import TreeEnsemble, load_model
 from flows.steps.features import block_features
 
@@ -69,12 +69,20 @@ class BlockShape:
     family: phrases.Family | None
 
 
+def capitalised_share(text: str) -> float:
+    """Share of the words whose first letter is a capital."""
+    words = _WORD.findall(text)
+    return sum(w[0].isupper() for w in words) / len(words) if words else 0.0
+
+
 def block_shape(block: Block, settings: CleaningSettings) -> BlockShape:
     text = block.text
     n_words = len(text.split())
     ends = phrases.ends_sentence(text)
     is_prose = n_words >= settings.prose_min_words and (
-        ends or n_words >= 2 * settings.prose_min_words
+        ends
+        or n_words >= 2 * settings.prose_min_words
+        and capitalised_share(text) <= settings.prose_max_capitalised_share
     )
     heading = 1 <= n_words <= settings.heading_max_words and not ends and "\t" not in text
     return BlockShape(n_words, ends, is_prose, heading, phrases.match_family(text))
@@ -157,7 +165,7 @@ def _family_label(block: Block, shape: BlockShape) -> Label | None:
 
 
 def _is_end_marker(
-    i: int, blocks: list[Block], labels: dict[int, Label], authors_hint: set[str]
+    i: int, blocks: list[Block], labels: dict[int, Label], settings: CleaningSettings
 ) -> bool:
     label = labels.get(i)
     if label is None:
@@ -167,8 +175,40 @@ def _is_end_marker(
     if label.kind == "byline":
         return True
     if label.kind == "related":
-        return len(blocks[i].text.split()) <= RELATED_HEADER_MAX_WORDS
+        text = blocks[i].text
+        named = _WORD.findall(text.partition(":")[2])
+        return (
+            len(text.split()) <= RELATED_HEADER_MAX_WORDS
+            and len(named) <= settings.related_header_max_named_words
+        )
     return False
+
+
+def _article_goes_on(
+    i: int,
+    blocks: list[Block],
+    prose: list[int],
+    labels: dict[int, Label],
+    settings: CleaningSettings,
+) -> bool:
+    """Whether the prose after the marker at ``i`` continues the article before it (an in-text
+    "Related" box between the lead and the rest) rather than being other text.
+
+    The prose that follows runs up to the next marker; it continues the article when it is long
+    (comments and teasers come in short pieces between markers) and on the same topic.
+    """
+    prose_after = set(p for p in prose if p > i)
+    after: list[int] = []
+    for j in range(i + 1, len(blocks)):
+        if j in prose_after:
+            after.append(j)
+        elif after and _is_end_marker(j, blocks, labels, settings):
+            break
+    if sum(len(blocks[j].text.split()) for j in after) < END_MARKER_MIN_PROSE_WORDS:
+        return False
+    before = [blocks[p].text for p in prose if p < i]
+    similarity = topic_similarity(before, [blocks[j].text for j in after])
+    return similarity >= settings.end_marker_continuation_similarity
 
 
 def _bio_label(
@@ -301,7 +341,12 @@ def rule_labels(blocks: list[Block], settings: CleaningSettings | None = None) -
         bio = _bio_label(i, blocks, labels, authors_hint) if i not in labels else None
         if bio is not None:
             labels[i] = bio
-        if bio is not None or _is_end_marker(i, blocks, labels, authors_hint):
+        if bio is not None:
+            end = max((p for p in prose if p < i), default=start)
+            break
+        if _is_end_marker(i, blocks, labels, settings) and not _article_goes_on(
+            i, blocks, prose, labels, settings
+        ):
             end = max((p for p in prose if p < i), default=start)
             break
 
