@@ -40,6 +40,8 @@ RELATED_HEADER_MAX_WORDS = 8
 BYLINE_SENTENCE_MIN_WORDS = 6
 # Kinds that, found late in the article, mark its end.
 END_MARKER_KINDS = frozenset({"author_bio", "disclaimer", "credit", "footer"})
+# The phrasing family (phrases.FAMILIES) of copyright notices.
+COPYRIGHT_REASON = "copyright notice"
 _QUOTE_SHAPE = re.compile(r"^[\"“‘'].+[\"”’']$")
 _WORD = re.compile(r"\w+")
 
@@ -182,6 +184,17 @@ def _is_end_marker(
             and len(named) <= settings.related_header_max_named_words
         )
     return False
+
+
+def _is_page_end(i: int, blocks: list[Block], labels: dict[int, Label]) -> bool:
+    """The page's copyright line: the end of a page (its own article is above it)."""
+    label = labels.get(i)
+    return (
+        label is not None
+        and label.kind == "footer"
+        and label.reason == COPYRIGHT_REASON
+        and phrases.is_page_copyright(blocks[i].text)
+    )
 
 
 def _article_goes_on(
@@ -329,13 +342,22 @@ def rule_labels(blocks: list[Block], settings: CleaningSettings | None = None) -
         return _label_without_article(blocks, shapes, labels)
     total_prose = sum(shapes[i].n_words for i in prose)
 
-    # End markers: the first marker after most of the prose ends the article.
+    # End markers: the first marker after most of the prose ends the article; a copyright
+    # notice ends the page once any article stands before it (prose after the page's own
+    # footer was glued on by the scrape, however long it is).
     start = prose[0]
     end = prose[-1]
     seen_words = 0
+    prose_set = set(prose)
     for i in range(start, len(blocks)):
-        if i in prose:
+        if i in prose_set:
             seen_words += shapes[i].n_words
+        if (
+            _is_page_end(i, blocks, labels)
+            and seen_words >= settings.appended_min_article_words
+        ):
+            end = max((p for p in prose if p < i), default=start)
+            break
         if seen_words < min(END_MARKER_MIN_PROSE_SHARE * total_prose, END_MARKER_MIN_PROSE_WORDS):
             continue
         bio = _bio_label(i, blocks, labels, authors_hint) if i not in labels else None

@@ -118,6 +118,17 @@ def is_url_only(text: str) -> bool:
     return not stripped and bool(_URL.search(text))
 
 
+# A page's own copyright line: it opens with the notice or reserves all rights (a photo caption
+# ending in "© Reuters" does neither).
+_PAGE_COPYRIGHT = re.compile(
+    r"^\s*(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.IGNORECASE
+)
+
+
+def is_page_copyright(text: str) -> bool:
+    return bool(_PAGE_COPYRIGHT.search(text))
+
+
 def is_list_item(text: str) -> bool:
     return bool(_LIST_ITEM.match(text))
 
