@@ -36,7 +36,7 @@ from flows.config import CleaningSettings  # noqa: E402
 from flows.evaluation import corpus_prf  # noqa: E402
 from flows.steps.block_model import MODEL_PATH, TreeEnsemble  # noqa: E402
 from flows.steps.blocks import split_blocks  # noqa: E402
-from flows.steps.boilerplate import Label, combine, rule_labels, with_appended  # noqa: E402
+from flows.steps.boilerplate import Label, rule_labels, with_appended, with_model  # noqa: E402
 from flows.steps.clean import assemble  # noqa: E402
 from flows.steps.features import FEATURE_NAMES, block_features  # noqa: E402
 from flows.steps.normalize import normalize_text  # noqa: E402
@@ -78,7 +78,7 @@ class Page:
         if p_body is None:
             labels = self.rules
         else:
-            labels = with_appended(self.blocks, combine(self.rules, p_body, settings), settings)
+            labels = with_model(self.blocks, self.rules, p_body, settings)
         return assemble(self.blocks, labels)[0]
 
 

@@ -70,7 +70,7 @@ class CleaningSettings:
     appended_tail_max_removed_share: float = 0.10
     # The learned block model overrules the rules only when this sure (P(body) thresholds).
     model_keep_above: float = 0.7
-    model_drop_below: float = 0.1
+    model_drop_below: float = 0.2
     model_min_words: int = 200
     model_protected_kinds: tuple[str, ...] = (
         "byline",

@@ -83,8 +83,10 @@ def block_shape(block: Block, settings: CleaningSettings) -> BlockShape:
     ends = phrases.ends_sentence(text)
     is_prose = n_words >= settings.prose_min_words and (
         ends
-        or n_words >= 2 * settings.prose_min_words
-        and capitalised_share(text) <= settings.prose_max_capitalised_share
+        or (
+            n_words >= 2 * settings.prose_min_words
+            and capitalised_share(text) <= settings.prose_max_capitalised_share
+        )
     )
     heading = 1 <= n_words <= settings.heading_max_words and not ends and "\t" not in text
     return BlockShape(n_words, ends, is_prose, heading, phrases.match_family(text))
@@ -259,9 +261,22 @@ def classify_blocks(
     # The model learnt from whole pages; short texts are the rules' alone.
     if ensemble is not None and n_words >= settings.model_min_words:
         features = block_features(blocks, [label.kind for label in labels])
-        labels = combine(labels, ensemble.predict_proba(features), settings)
-        labels = with_appended(blocks, labels, settings)
+        labels = with_model(blocks, labels, ensemble.predict_proba(features), settings)
     return labels
+
+
+def with_model(
+    blocks: list[Block], labels: list[Label], p_body: np.ndarray, settings: CleaningSettings
+) -> list[Label]:
+    """The rules' ``labels`` (appended articles found) after the model's say (``combine``).
+
+    Only paragraphs the model brought back can be other articles the first appended pass did
+    not see: the check runs again only then.
+    """
+    judged = combine(labels, p_body, settings)
+    if any(new.kept and not old.kept for new, old in zip(judged, labels, strict=True)):
+        judged = with_appended(blocks, judged, settings)
+    return judged
 
 
 def with_appended(
@@ -352,10 +367,7 @@ def rule_labels(blocks: list[Block], settings: CleaningSettings | None = None) -
     for i in range(start, len(blocks)):
         if i in prose_set:
             seen_words += shapes[i].n_words
-        if (
-            _is_page_end(i, blocks, labels)
-            and seen_words >= settings.appended_min_article_words
-        ):
+        if _is_page_end(i, blocks, labels) and seen_words >= settings.appended_min_article_words:
             end = max((p for p in prose if p < i), default=start)
             break
         if seen_words < min(END_MARKER_MIN_PROSE_SHARE * total_prose, END_MARKER_MIN_PROSE_WORDS):

@@ -120,9 +120,7 @@ def is_url_only(text: str) -> bool:
 
 # A page's own copyright line: it opens with the notice or reserves all rights (a photo caption
 # ending in "© Reuters" does neither).
-_PAGE_COPYRIGHT = re.compile(
-    r"^\s*(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.IGNORECASE
-)
+_PAGE_COPYRIGHT = re.compile(r"^\s*(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.IGNORECASE)
 
 
 def is_page_copyright(text: str) -> bool:
