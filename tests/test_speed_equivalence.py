@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from textacy.preprocessing import normalize as tx_normalize
 from textacy.preprocessing.resources import RE_ZWSP
 
-from flows.config import NormalizeSettings
+from flows.config import CleaningSettings, NormalizeSettings
 from flows.records import SEGMENT_KINDS, Block
 from flows.steps import blocks as B
 from flows.steps import boilerplate
@@ -267,6 +267,32 @@ def ref_block_features(blocks: Sequence[Block], rule_kinds: Sequence[str]) -> np
 # --- checks -------------------------------------------------------------------------------------
 
 
+def ref_near_repeats(
+    texts: list[str], shapes: list[boilerplate.BlockShape], skip: set[int]
+) -> dict[int, tuple[int, float]]:
+    """Set-based containment: for each block, the longer prose block holding most of its
+    shingles (earliest on ties), if it holds at least REPEAT_CONTAINMENT of them."""
+
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        toks = [t.lower() for t in re.findall(r"\w+", text)]
+        return {tuple(toks[k : k + 4]) for k in range(len(toks) - 3)}
+
+    sets = [shingles(t) if len(t) >= boilerplate.MIN_REPEAT_CHARS else set() for t in texts]
+    found: dict[int, tuple[int, float]] = {}
+    for i, mine in enumerate(sets):
+        if i in skip or len(mine) < boilerplate.MIN_REPEAT_SHINGLES:
+            continue
+        for j, theirs in enumerate(sets):
+            if j == i or not shapes[j].is_prose or shapes[j].n_words <= shapes[i].n_words:
+                continue
+            share = len(mine & theirs) / len(mine)
+            if share < boilerplate.REPEAT_CONTAINMENT or texts[i].casefold() == texts[j].casefold():
+                continue
+            if i not in found or share > found[i][1]:
+                found[i] = (j, share)
+    return found
+
+
 def assert_same_features(blocks: list[Block], kinds: list[str]) -> None:
     got, want = F.block_features(blocks, kinds), ref_block_features(blocks, kinds)
     assert got.shape == want.shape == (len(blocks), len(F.FEATURE_NAMES))
@@ -294,6 +320,11 @@ def assert_same_document(raw: str) -> None:
     if blocks:
         kinds = [label.kind for label in boilerplate.rule_labels(blocks)]
         assert_same_features(blocks, kinds)
+        texts = [b.text for b in blocks]
+        shapes = [boilerplate.block_shape(b, CleaningSettings()) for b in blocks]
+        assert boilerplate._near_repeats(texts, shapes, set()) == ref_near_repeats(
+            texts, shapes, set()
+        )
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name)

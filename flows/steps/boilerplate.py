@@ -11,9 +11,9 @@ a lead repeated in the body), and position relative to the run of prose that is 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 
@@ -92,17 +92,86 @@ def block_shape(block: Block, settings: CleaningSettings) -> BlockShape:
     return BlockShape(n_words, ends, is_prose, heading, phrases.match_family(text))
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    toks = list(map(str.lower, _WORD.findall(text)))
-    return set(zip(*(toks[k:] for k in range(_SHINGLE)), strict=False))  # same tuples, in C
+# Shingle keys: a hash of four token ids (uint64 arithmetic wraps; collisions are negligible).
+_SHINGLE_HASH = np.uint64(0x9E3779B97F4A7C15)
+# A shingle found in more blocks than this is site phrasing ("Share this article on ..."), not
+# a repeated caption or lead; it is left out so that pair counting stays linear.
+MAX_REPEAT_OWNERS = 50
+
+
+def _shingle_pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (block, shingle key) pairs of the blocks of at least MIN_REPEAT_CHARS: the
+    lower-cased ``\\w+`` 4-token shingles of each block, as sorted arrays."""
+    long_enough = [i for i, t in enumerate(texts) if len(t) >= MIN_REPEAT_CHARS]
+    tokens = [_WORD.findall(texts[i].lower()) for i in long_enough]
+    counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    flat = list(chain.from_iterable(tokens))
+    if len(flat) < _SHINGLE:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    vocab = {token: k for k, token in enumerate(dict.fromkeys(flat))}
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.uint64, count=len(flat))
+    owner = np.repeat(np.array(long_enough, dtype=np.int64), counts)
+    keys = ids[: 1 - _SHINGLE].copy()
+    for k in range(1, _SHINGLE):
+        keys = keys * _SHINGLE_HASH + ids[k : len(ids) - _SHINGLE + 1 + k]
+    within = owner[: 1 - _SHINGLE] == owner[_SHINGLE - 1 :]  # no shingle spans two blocks
+    block, keys = owner[: 1 - _SHINGLE][within], keys[within]
+    order = np.lexsort((block, keys))
+    block, keys = block[order], keys[order]
+    distinct = np.ones(len(keys), dtype=bool)
+    distinct[1:] = (keys[1:] != keys[:-1]) | (block[1:] != block[:-1])
+    return block[distinct], keys[distinct]
+
+
+def _near_repeats(
+    texts: list[str], shapes: list[BlockShape], skip: set[int]
+) -> dict[int, tuple[int, float]]:
+    """For each block (not in ``skip``, at least MIN_REPEAT_SHINGLES shingles) whose shingles
+    are mostly (REPEAT_CONTAINMENT) inside one longer prose block: that block and the share
+    (the block holding most of them wins, the earliest on ties)."""
+    block, keys = _shingle_pairs(texts)
+    n = len(texts)
+    sizes = np.bincount(block, minlength=n)
+    # Groups of blocks sharing a shingle (pairs are sorted by key, then block).
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    lengths = np.diff(np.append(starts, len(keys)))
+    groups = (lengths >= 2) & (lengths <= MAX_REPEAT_OWNERS)
+    prose = np.fromiter((s.is_prose for s in shapes), dtype=bool, count=n)
+    pair_keys: list[np.ndarray] = []
+    for size in np.unique(lengths[groups]).tolist():
+        members = block[starts[groups & (lengths == size)][:, None] + np.arange(size)]
+        first = np.repeat(members, size, axis=1).ravel()
+        second = np.tile(members, (1, size)).ravel()
+        keep = (first != second) & prose[second]
+        pair_keys.append(first[keep] * n + second[keep])
+    if not pair_keys:
+        return {}
+    pairs, shared = np.unique(np.concatenate(pair_keys), return_counts=True)
+    holder, container = np.divmod(pairs, n)
+    words = np.fromiter((s.n_words for s in shapes), dtype=np.int64, count=n)
+    share = shared / np.maximum(sizes[holder], 1)
+    ok = (
+        (sizes[holder] >= MIN_REPEAT_SHINGLES)
+        & (share >= REPEAT_CONTAINMENT)
+        & (words[container] > words[holder])
+    )
+    found: dict[int, tuple[int, float]] = {}
+    candidates = zip(holder[ok].tolist(), container[ok].tolist(), share[ok].tolist(), strict=True)
+    for i, j, sh in candidates:
+        if i in skip or texts[i].casefold() == texts[j].casefold():
+            continue
+        if i not in found or sh > found[i][1]:
+            found[i] = (j, sh)
+    return found
 
 
 def find_repeats(blocks: list[Block], shapes: list[BlockShape]) -> dict[int, Label]:
     """Blocks that repeat another block: captions printed twice, leads or teasers repeated."""
     labels: dict[int, Label] = {}
     seen: dict[str, list[int]] = defaultdict(list)
-    for i, block in enumerate(blocks):
-        seen[block.text.casefold()].append(i)
+    texts = [b.text for b in blocks]
+    for i, text in enumerate(texts):
+        seen[text.casefold()].append(i)
     for indices in seen.values():
         if len(indices) < 2:
             continue
@@ -112,42 +181,12 @@ def find_repeats(blocks: list[Block], shapes: list[BlockShape]) -> dict[int, Lab
         else:
             for i in indices[1:]:
                 labels[i] = Label("debris", f"repeats block {indices[0]} word for word", firm=True)
-    # Near-repeats: most of a block's shingles inside one other, longer block.
-    # Only prose can contain a repeated caption or lead, and only blocks of a few words repeat
-    # meaningfully: index the one, query the other.
-    sets = [_shingles(b.text) if len(b.text) >= MIN_REPEAT_CHARS else set() for b in blocks]
-    # Only a shingle found in two or more blocks can be shared: index those alone (set
-    # operations in C), walking each block's shingles in its own order as before.
-    once: set[tuple[str, ...]] = set()
-    repeated: set[tuple[str, ...]] = set()
-    for shingle_set in sets:
-        repeated |= once & shingle_set
-        once |= shingle_set
-    owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
-    for i, shingle_set in enumerate(sets):
-        if shapes[i].is_prose:
-            for s in filter(repeated.__contains__, shingle_set):
-                owners[s].add(i)
-    for i, shingle_set in enumerate(sets):
-        if i in labels or len(shingle_set) < MIN_REPEAT_SHINGLES:
-            continue
-        # Counted in C, in the same first-seen order as a loop over the shingles' owners.
-        shared_shingles = filter(repeated.__contains__, shingle_set)
-        counts = Counter(chain.from_iterable(map(owners.get, shared_shingles, repeat(()))))
-        counts.pop(i, None)
-        for j, shared in counts.items():
-            if (
-                shared / len(shingle_set) >= REPEAT_CONTAINMENT
-                and shapes[j].n_words > shapes[i].n_words
-                and shapes[j].is_prose
-                and blocks[j].text.casefold() != blocks[i].text.casefold()
-            ):
-                share = shared / len(shingle_set)
-                if i < j:
-                    labels[i] = Label("caption", f"{share:.0%} repeated in later paragraph {j}")
-                else:
-                    labels[i] = Label("debris", f"{share:.0%} repeats earlier paragraph {j}")
-                break
+    # Near-repeats: most of a block's shingles inside one other, longer prose block.
+    for i, (j, share) in sorted(_near_repeats(texts, shapes, set(labels)).items()):
+        if i < j:
+            labels[i] = Label("caption", f"{share:.0%} repeated in later paragraph {j}")
+        else:
+            labels[i] = Label("debris", f"{share:.0%} repeats earlier paragraph {j}")
     return labels
 
 
