@@ -49,6 +49,8 @@ class CleaningSettings:
     # A long block without sentence punctuation whose words are mostly capitalised is a menu
     # ("Latest News Applications Cloud Security ..."), not prose.
     prose_max_capitalised_share: float = 0.7
+    # This many consecutive rows of figures inside the article are a table (kept as body).
+    table_min_rows: int = 3
     # A "Related: ..." line naming more than this many words after its prompt links one other
     # article from inside the text; only a bare prompt ("Related stories") ends the article.
     related_header_max_named_words: int = 2

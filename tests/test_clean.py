@@ -107,6 +107,72 @@ def test_appended_articles_after_the_end_markers_are_removed() -> None:
     assert any(s.kind == "appended_article" for s in doc.segments)
 
 
+SCHOOL_PARAGRAPHS = [
+    "The school board voted on Monday to extend the budget for classroom teachers, after "
+    "parents asked the board to hire more teachers for crowded classrooms in the district.",
+    "Board members said the budget for teachers would come from savings on school buses, and "
+    "that classroom sizes in the district would fall next year as new teachers are hired.",
+    "Parents who spoke at the board meeting welcomed the vote on teachers, but some asked the "
+    "board how the district would pay for classroom supplies once the savings run out.",
+    "The district expects to hire forty teachers before the school year starts, the board "
+    "said, and will report to parents on classroom sizes at its next budget meeting.",
+]
+
+
+def test_menus_of_capitalised_words_are_not_prose_and_do_not_end_the_article() -> None:
+    menu = " ".join(["Latest News", "Cloud Security", "Storage Networking", "Data Centers"] * 4)
+    text = "\n".join([menu, menu.upper(), "By Jane Smith", *SCHOOL_PARAGRAPHS])
+    doc = clean_text(text)
+    assert menu not in doc.text
+    assert all(p in doc.text for p in SCHOOL_PARAGRAPHS)
+
+
+def test_an_inline_related_link_does_not_end_the_article() -> None:
+    first, *rest = SCHOOL_PARAGRAPHS
+    text = "\n".join(
+        [first, first.replace("Monday", "Friday"), "Related: City opens a new library", *rest]
+    )
+    doc = clean_text(text)
+    assert "City opens a new library" not in doc.text
+    assert all(p in doc.text for p in rest)
+
+
+def test_a_related_box_inside_the_article_does_not_end_it() -> None:
+    lead = SCHOOL_PARAGRAPHS[:2]
+    rest = [p.replace("board", "school board") for p in SCHOOL_PARAGRAPHS[2:]] * 2
+    box = ["Related", "Mayor Opens New Park Downtown", "Storm Closes Coastal Highway"]
+    text = "\n".join([*lead, *box, *rest, "Most Popular", "Ten Recipes For Summer"])
+    doc = clean_text(text, model=False)
+    assert all(p in doc.text for p in rest)
+    assert "Mayor Opens New Park" not in doc.text and "Ten Recipes" not in doc.text
+
+
+def test_prose_after_the_page_copyright_line_is_not_the_article() -> None:
+    other = [
+        f"Fishermen in harbour number {i} say the cod season has been the worst in a decade, "
+        "with boats returning empty after storms kept the fleet at anchor for most of March."
+        for i in range(8)
+    ]
+    text = "\n".join(
+        [*SCHOOL_PARAGRAPHS[:2], "Copyright 2021 Example News. All rights reserved.", *other]
+    )
+    doc = clean_text(text, model=False)
+    assert all(p in doc.text for p in SCHOOL_PARAGRAPHS[:2])
+    assert "Fishermen" not in doc.text
+
+
+def test_rows_of_a_table_of_figures_inside_the_article_are_kept() -> None:
+    rows = [f"{i} Driver Number{i} {5000 - i * 7} {i % 4} {i % 3} {20 - i}" for i in range(1, 9)]
+    text = "\n".join(
+        [*SCHOOL_PARAGRAPHS[:2], "Final standings:", "Pos Driver Points Wins Poles Top10", *rows,
+         *SCHOOL_PARAGRAPHS[2:]]
+    )  # fmt: skip
+    kinds = dict(_kinds(text))
+    assert all(kinds[row] == "table" for row in rows)
+    assert kinds["Pos Driver Points Wins Poles Top10"] == "table"
+    assert kinds["Final standings:"] == "heading"
+
+
 def test_names_in_bylines() -> None:
     assert names_in_byline("By Jane Smith, Tom Brown and Li Wei") == [
         "Jane Smith",

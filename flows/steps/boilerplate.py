@@ -423,6 +423,7 @@ def rule_labels(blocks: list[Block], settings: CleaningSettings | None = None) -
             end = max((p for p in prose if p < i), default=start)
             break
 
+    table_rows = _figure_table_rows(blocks, shapes, start, end, settings)
     result: list[Label] = []
     title_index = _find_title(blocks, shapes, labels, start)
     for i, (block, shape) in enumerate(zip(blocks, shapes, strict=True)):
@@ -435,7 +436,7 @@ def rule_labels(blocks: list[Block], settings: CleaningSettings | None = None) -
         elif i > end:
             result.append(_label_tail(i, block, shape, settings, labels, blocks, authors_hint))
         else:
-            result.append(_label_core(i, blocks, shapes, labels, settings))
+            result.append(_label_core(i, blocks, shapes, labels, settings, table_rows))
     return result
 
 
@@ -498,12 +499,33 @@ def _next_unlabelled(i: int, blocks: list[Block], labels: dict[int, Label]) -> i
     return None
 
 
+def _figure_table_rows(
+    blocks: list[Block], shapes: list[BlockShape], start: int, end: int, settings: CleaningSettings
+) -> set[int]:
+    """Rows of tables of figures inside the article: runs of at least ``table_min_rows``
+    consecutive short blocks made largely of numbers, and the header row just above each."""
+    rows: set[int] = set()
+    run: list[int] = []
+    for i in range(start, end + 2):
+        if i <= end and not shapes[i].is_prose and phrases.is_figure_row(blocks[i].text):
+            run.append(i)
+            continue
+        if len(run) >= settings.table_min_rows:
+            rows.update(run)
+            above = run[0] - 1
+            if above >= start and shapes[above].is_heading_shape:
+                rows.add(above)
+        run = []
+    return rows
+
+
 def _label_core(
     i: int,
     blocks: list[Block],
     shapes: list[BlockShape],
     labels: dict[int, Label],
     settings: CleaningSettings,
+    table_rows: set[int],
 ) -> Label:
     block, shape = blocks[i], shapes[i]
     text = block.text
@@ -511,6 +533,8 @@ def _label_core(
         return Label("body", "prose inside the article")
     if "\t" in text or phrases.is_table_label(text):
         return Label("table", "table row or table label inside the article")
+    if i in table_rows:
+        return Label("table", "row of a table of figures inside the article")
     if phrases.is_note_label(text) and i > 0 and "\t" in blocks[i - 1].text:
         return Label("table", "note under a table")
     if phrases.is_list_item(text):
@@ -522,7 +546,12 @@ def _label_core(
     following = _next_unlabelled(i, blocks, labels)
     if shape.is_heading_shape and shape.n_words > 1 and following is not None:
         nxt = shapes[following]
-        if nxt.is_prose or phrases.is_list_item(blocks[following].text) or nxt.ends_sentence:
+        if (
+            nxt.is_prose
+            or phrases.is_list_item(blocks[following].text)
+            or nxt.ends_sentence
+            or following in table_rows
+        ):
             return Label("heading", "heading followed by article text")
     if shape.n_words <= settings.short_block_words:
         return Label("debris", "short fragment inside the article")

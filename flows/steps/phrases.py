@@ -131,6 +131,19 @@ def is_list_item(text: str) -> bool:
     return bool(_LIST_ITEM.match(text))
 
 
+_FIGURE = re.compile(r"^[-+−(]?[$€£]?\d[\d.,:/%]*\)?$")
+# A row of a table of figures: at least two numbers, making up this share of its tokens.
+FIGURE_ROW_MIN_NUMBERS = 2
+FIGURE_ROW_MIN_SHARE = 0.3
+
+
+def is_figure_row(text: str) -> bool:
+    """A line of a table of figures flattened to text ("3 Kevin Harvick 5033 4 6 15 26")."""
+    tokens = text.split()
+    numbers = sum(1 for t in tokens if _FIGURE.match(t))
+    return numbers >= FIGURE_ROW_MIN_NUMBERS and numbers >= FIGURE_ROW_MIN_SHARE * len(tokens)
+
+
 def is_table_label(text: str) -> bool:
     return bool(_TABLE_LABEL.match(text))
 
