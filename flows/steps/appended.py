@@ -27,16 +27,26 @@ document-frequency table ``flows/data/keyphrase_df.txt``, built from ``shared/co
 It errs towards keeping: a short run (under ``appended_min_words``) is never cut, an off-topic
 closing paragraph has to be clearly foreign, and nothing before the article is ever removed.
 Pure Python and numpy; the IDF table is read once, at import.
+
+Speed (the check runs twice per page): logarithms of counts are looked up; prefix and suffix
+vectors are weighed in one pass (by blocks on big pages, whose big temporary arrays would cost
+page faults); what only some cuts need is computed when first asked for; the cuts whose run is
+like the article are passed over on similarities from one numpy pass. Every float a decision or
+a reason reads is the one the straightforward computation gives (row by row the same
+operations), or, for sums numpy orders differently, within ``NEAR`` of it, with the exact figure
+taken when that could matter (tests/test_appended_equivalence.py keeps the old code to compare).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, filterfalse, repeat
+from itertools import chain, compress, filterfalse, repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,11 +118,43 @@ SIDE_MIN_WORDS = 60
 BREAK_MIN_WORDS = 30
 # The run's minimum length is CleaningSettings.appended_min_words (a teaser is at least this long).
 
+# --- exactness -------------------------------------------------------------------------------
+# Similarities summed in another order differ by far less than this (~1e-16): a decision this
+# close to its threshold, or a reported figure this close to a change of its 2-decimal rounding,
+# is taken from the exact figures (those of the full matrix products).
+NEAR = 1e-9
+
 _STEM = re.compile(rf"([^\W\d_]{{{MIN_TERM_CHARS},{STEM_CHARS}}})[^\W\d_]*")
 _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*\s*$")
+_SENTENCE_MARKS = ".!?…。！？"  # _SENTENCE_END's classes, for the test from the end
+_SENTENCE_CLOSERS = "\"'”’»)]"
 _STOP_STEMS = frozenset(w[:STEM_CHARS] for w in STOPWORDS if len(w) >= MIN_TERM_CHARS)
+
+
+def _bmp_letters() -> str:
+    r"""A character class body listing, as ranges, every BMP character ``[^\W\d_]`` matches.
+
+    The regex engine tests a listed range set with one table lookup per character, where
+    ``[^\W\d_]`` asks the Unicode database several questions: same matches, about twice as fast.
+    """
+    bmp = array("I", range(0x10000)).tobytes().decode("utf-32-le", "surrogatepass")
+    return "".join(
+        f"\\u{m.start():04x}-\\u{m.end() - 1:04x}" for m in re.finditer(r"[^\W\d_]+", bmp)
+    )
+
+
+_LETTER = f"[{_bmp_letters()}]"
+# _STEM for text without characters outside the BMP (checked with the CJK test, one pass).
+_BMP_STEM = re.compile(rf"({_LETTER}{{{MIN_TERM_CHARS},{STEM_CHARS}}}){_LETTER}*")
+_CJK_OR_ASTRAL = re.compile(_CJK.pattern[:-1] + r"\U00010000-\U0010ffff]")
+
+
+def _ends_sentence(text: str) -> bool:
+    """``_SENTENCE_END.search(text)``, read from the end: a mark, then closers, then spaces."""
+    body = text.rstrip().rstrip(_SENTENCE_CLOSERS)  # \s is str.isspace, as rstrip() strips
+    return body[-1:] in _SENTENCE_MARKS if body else False
 
 
 def _load_idf(path: Path = DF_TABLE) -> tuple[dict[str, float], float]:
@@ -142,8 +184,10 @@ def terms(text: str) -> Counter[str]:
     """Stemmed content terms of ``text``; CJK runs (no spaces between words) as bigrams."""
     low = text.lower()
     bag: Counter[str]
-    if _CJK.search(low) is None:  # the common case, all in C: one regex pass, one Counter
+    if low.isascii() or _CJK_OR_ASTRAL.search(low) is None:  # the common case, all in C
         # Stop stems filtered out before counting: Counter.__delitem__ is Python code.
+        return Counter(filterfalse(_STOP_STEMS.__contains__, _BMP_STEM.findall(low)))
+    if _CJK.search(low) is None:
         return Counter(filterfalse(_STOP_STEMS.__contains__, _STEM.findall(low)))
     bag = Counter()
     for tok in _WORD.findall(low):
@@ -179,60 +223,327 @@ def _weigh(counts: np.ndarray, idf: np.ndarray, extra_sq: np.ndarray | float) ->
     return x / np.where(norm > 0, norm, 1.0)
 
 
+def _sublinear_table(size: int) -> np.ndarray:
+    """``1 + log(c)`` for every count ``c < size`` (0 for 0), computed as ``_weigh`` does."""
+    counts = np.arange(size, dtype=np.float64)
+    x = np.zeros_like(counts)
+    np.log(counts, out=x, where=counts > 0)
+    return np.where(counts > 0, x + 1.0, 0.0)
+
+
+_SUBLINEAR = _sublinear_table(1024)
+
+
+def _sublinear(top: int) -> np.ndarray:
+    """The ``_sublinear_table``, grown to hold counts up to ``top``."""
+    global _SUBLINEAR
+    if top >= len(_SUBLINEAR):
+        _SUBLINEAR = _sublinear_table(max(2 * len(_SUBLINEAR), top + 1))
+    return _SUBLINEAR
+
+
+def _weigh_counts(
+    counts: np.ndarray, idf: np.ndarray, extra_sq: np.ndarray, table: np.ndarray
+) -> np.ndarray:
+    """``_weigh`` of integer ``counts`` (2-d, each below ``len(table)``): the logs looked up in
+    ``table``, then the same operations on the same floats."""
+    return _normalise(table.take(counts, mode="clip"), idf, extra_sq)
+
+
+# Rows are squared and summed in blocks of about this many numbers: big pages then need no big
+# temporary array (fresh memory costs page faults); each row's sum is the same.
+_BLOCK = 8192
+# A page whose prefix and suffix matrices together hold more numbers than this is done by blocks.
+_BIG = 4 * _BLOCK
+
+
+def _normalise(x: np.ndarray, idf: np.ndarray, extra_sq: np.ndarray) -> np.ndarray:
+    """``x`` (sublinear counts, 2-d) times ``idf``, each row divided by its norm (with
+    ``extra_sq`` added to its square), in place: ``_weigh``'s operations."""
+    x *= idf
+    n_rows, width = x.shape
+    if n_rows * width <= _BLOCK:
+        norm = (x * x).sum(axis=-1, keepdims=True)
+    else:
+        norm = np.empty((n_rows, 1))
+        step = max(1, _BLOCK // max(width, 1))
+        for start in range(0, n_rows, step):
+            block = x[start : start + step]
+            np.add.reduce(block * block, axis=-1, keepdims=True, out=norm[start : start + step])
+    norm += np.maximum(extra_sq, 0.0)[:, None]  # float error can make it -1e-17
+    np.sqrt(norm, out=norm)
+    if not norm.all():
+        norm[norm == 0.0] = 1.0
+    x /= norm
+    return x
+
+
+def _cumsum_rows(counts: np.ndarray) -> np.ndarray:
+    """``np.cumsum(counts, axis=0)`` of an integer matrix (row by row when it is big: numpy
+    accumulates down the columns one by one)."""
+    n_rows, width = counts.shape
+    if n_rows * width <= _BLOCK:
+        return np.cumsum(counts, axis=0)
+    cum = np.empty_like(counts)
+    cum[0] = counts[0]
+    for i in range(1, n_rows):
+        np.add(cum[i - 1], counts[i], out=cum[i])
+    return cum
+
+
+_KEPT = attrgetter("kept")
+
+
 def _units(
     blocks: list[Block], labels: list[Label], min_words: int
 ) -> tuple[list[list[int]], list[int]]:
     """Kept prose paragraphs one by one, consecutive short kept body lines as one group; and
     the words of each unit."""
+    if len(labels) != len(blocks):
+        side = "shorter" if len(labels) < len(blocks) else "longer"
+        raise ValueError(f"zip() argument 2 is {side} than argument 1")
     units: list[list[int]] = []
     unit_words: list[int] = []
     group: list[int] = []
     group_words = 0
-    for i, (block, label) in enumerate(zip(blocks, labels, strict=True)):
-        if not label.kept:
-            continue
-        n_words = len(block.text.split())
-        if label.kind in PROSE_KINDS and n_words < min_words:
-            group.append(i)
-            group_words += n_words
-            continue
-        if group_words >= min_words:
-            units.append(group)
-            unit_words.append(group_words)
-        group, group_words = [], 0
-        if label.kind in PROSE_KINDS:
+    for i in compress(range(len(labels)), map(_KEPT, labels)):
+        if labels[i].kind in PROSE_KINDS:  # only prose is counted: other kept blocks end a group
+            n_words = len(blocks[i].text.split())
+            if n_words < min_words:
+                group.append(i)
+                group_words += n_words
+                continue
+            if group_words >= min_words:
+                units.append(group)
+                unit_words.append(group_words)
+            group, group_words = [], 0
             units.append([i])
             unit_words.append(n_words)
+        else:
+            if group_words >= min_words:
+                units.append(group)
+                unit_words.append(group_words)
+            group, group_words = [], 0
     if group_words >= min_words:
         units.append(group)
         unit_words.append(group_words)
     return units, unit_words
 
 
-@dataclass(frozen=True, slots=True)
-class _Page:
-    """Vectors of one page's units; row ``p - 1`` of ``prefix``/``suffix`` splits before ``p``.
+class _Vectors:
+    """The TF-IDF vectors of a page's units (they depend on the unit texts and the title only).
 
-    Terms found in only one unit (and not in the title) are left out of the matrices: they never
-    add to a dot product, only to norms, which ``*_extra`` carry.
+    The article before unit ``p`` (the title and the units before ``p``) and the run from ``p``
+    to the end are rows ``p - 1`` of the prefix and suffix matrices. Terms found in only one unit
+    (and not in the title) are left out of the matrices: they never add to a dot product, only
+    to norms, which ``*_extra`` carry. Counts are integers (the same values as float sums of
+    them). Each row is weighed on its own (the same floats whichever rows are computed
+    together), so what only some cuts need (unit vectors, prefix and suffix rows of a big page,
+    the similarities of units to the article before a cut, to the title) is computed when first
+    asked for. ``run_sims`` holds every cut's prefix-suffix similarity, summed by numpy's own
+    loop (``run_sim`` is the exact figure).
     """
 
-    units: list[list[int]]
-    words: np.ndarray  # words per unit
-    counts: np.ndarray  # units x shared terms
-    idf: np.ndarray
-    single_sq: np.ndarray  # per unit: squared weight of its own terms
-    cum: np.ndarray  # title + units[:p+1] counts
-    cum_extra: np.ndarray
-    unit_vecs: np.ndarray
-    prefix: np.ndarray
-    suffix: np.ndarray
-    sims: np.ndarray  # sims[q, p - 1]: unit q against the article before p
-    title_vec: np.ndarray | None
-    title_sims: np.ndarray  # per unit
-    sentences: np.ndarray  # per unit: ends like a sentence (prose, not a menu or a list of links)
-    blocks: list[Block]
-    labels: list[Label]
+    __slots__ = (
+        "_prefix", "_rows", "_sims", "_suffix", "_title_sims", "_vecs", "counts", "cum",
+        "cum_extra", "idf", "run_sims", "single_sq", "table", "title_vec",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        counts: np.ndarray,
+        idf: np.ndarray,
+        single_sq: np.ndarray,
+        title_s: np.ndarray,
+    ) -> None:
+        n, width = counts.shape
+        self.counts = counts  # units x shared terms
+        self.idf = idf
+        self.single_sq = single_sq  # per unit: squared weight of its own terms
+        # The title is read as the article's first line: it is what the article is about.
+        cum = _cumsum_rows(counts)
+        cum += title_s
+        self.cum = cum  # title + units[:p+1] counts
+        # No count of the page (a row's, a run's, an article's) is above the last row's.
+        self.table = table = _sublinear(int(cum[-1].max(initial=0)))
+        self.cum_extra = cum_extra = np.cumsum(single_sq)
+        self._prefix: np.ndarray | None = None
+        self._suffix: np.ndarray | None = None
+        self._rows: dict[int, np.ndarray] = {}  # a big page's prefix (i) and suffix (-1 - i) rows
+        if (2 * n - 1) * width <= _BIG:
+            # prefix, suffix and title rows weighed at once
+            weighed = np.empty((2 * n - 1, width))
+            table.take(cum[:-1], out=weighed[: n - 1], mode="clip")
+            table.take(cum[-1] - cum[:-1], out=weighed[n - 1 : -1], mode="clip")
+            table.take(title_s, out=weighed[-1], mode="clip")
+            _normalise(
+                weighed,
+                idf,
+                np.concatenate((cum_extra[:-1], cum_extra[-1] - cum_extra[:-1], _ZERO)),
+            )
+            self._prefix = prefix = weighed[: n - 1]
+            self._suffix = suffix = weighed[n - 1 : -1]
+            self.run_sims = np.einsum("ij,ij->i", prefix, suffix)
+            title_vec = weighed[-1]
+        else:  # a big page: block by block, no big matrix (fresh memory costs page faults)
+            self.run_sims = np.empty(n - 1)
+            step = max(1, _BLOCK // width)
+            for start in range(0, n - 1, step):
+                stop = min(start + step, n - 1)
+                prefix = self.weigh(cum[start:stop], cum_extra[start:stop])
+                suffix = self.weigh(
+                    cum[-1] - cum[start:stop], cum_extra[-1] - cum_extra[start:stop]
+                )
+                np.einsum("ij,ij->i", prefix, suffix, out=self.run_sims[start:stop])
+            title_vec = self.weigh(title_s[None, :], _ZERO)[0]
+        self.title_vec = title_vec if title_s.any() else None
+        self._vecs = (n, np.empty((0, width)))  # the first unit and the vectors from it on
+        self._sims: np.ndarray | None = None
+        self._title_sims: np.ndarray | None = None
+
+    def prefix(self) -> np.ndarray:
+        """Every cut's article row."""
+        if self._prefix is None:
+            self._prefix = self.weigh(self.cum[:-1], self.cum_extra[:-1])
+        return self._prefix
+
+    def prefix_row(self, i: int) -> np.ndarray:
+        """Row ``i`` of ``prefix()``."""
+        if self._prefix is not None:
+            return self._prefix[i]
+        row = self._rows.get(i)
+        if row is None:
+            row = self._rows[i] = self.weigh(self.cum[i : i + 1], self.cum_extra[i : i + 1])[0]
+        return row
+
+    def suffix_row(self, i: int) -> np.ndarray:
+        """The run row of the cut before unit ``i + 1``."""
+        if self._suffix is not None:
+            return self._suffix[i]
+        row = self._rows.get(-1 - i)
+        if row is None:
+            cum, extra = self.cum, self.cum_extra
+            row = self.weigh(cum[-1] - cum[i : i + 1], extra[-1] - extra[i : i + 1])[0]
+            self._rows[-1 - i] = row
+        return row
+
+    def run_sim(self, p: int) -> float:
+        """The run's similarity to the article, for the cut before unit ``p``."""
+        return float(self.prefix_row(p - 1) @ self.suffix_row(p - 1))
+
+    def weigh(self, counts: np.ndarray, extra_sq: np.ndarray) -> np.ndarray:
+        """Unit-length rows for counts of the page's shared terms."""
+        return _weigh_counts(counts, self.idf, extra_sq, self.table)
+
+    def unit_vecs(self, start: int = 0) -> np.ndarray:
+        """The unit vectors of units ``start:`` (each row is weighed on its own: the same floats
+        whichever rows are asked for)."""
+        first, vecs = self._vecs
+        if start < first:
+            first, vecs = self._vecs = (
+                start,
+                self.weigh(self.counts[start:], self.single_sq[start:]),
+            )
+        return vecs[start - first :]
+
+    def sims(self, p: int) -> np.ndarray:
+        """Each unit from ``p`` on against the article before ``p``; numpy's own loop (BLAS
+        would spread a big product over threads that then spin on the CPU): its float sums may
+        differ from ``exact_sims``' in the last bit."""
+        return np.einsum("ij,j->i", self.unit_vecs(p), self.prefix_row(p - 1))
+
+    def exact_sims(self, p: int) -> np.ndarray:
+        """``sims`` from the whole units x cuts product (the figures an accepted cut reports)."""
+        if self._sims is None:
+            self._sims = self.unit_vecs() @ self.prefix().T
+        return self._sims[p:, p - 1]
+
+    def title_sims(self, start: int = 0) -> np.ndarray:
+        """The similarity to the title of each unit from ``start`` on (zeros without a title),
+        summed as ``sims`` are."""
+        if self.title_vec is None:
+            return np.zeros(len(self.counts) - start)
+        return np.einsum("ij,j->i", self.unit_vecs(start), self.title_vec)
+
+    def exact_title_sims(self) -> np.ndarray:
+        """``title_sims`` from one matrix-vector product over all units."""
+        if self._title_sims is None:
+            if self.title_vec is None:
+                self._title_sims = np.zeros(len(self.counts))
+            else:
+                self._title_sims = self.unit_vecs() @ self.title_vec
+        return self._title_sims
+
+
+_ZERO = np.zeros(1)
+
+
+# classify_blocks looks for appended articles twice; the units are often the same both times.
+@lru_cache(maxsize=2)
+def _vectors(texts: tuple[str, ...], title: str | None) -> _Vectors | None:
+    """The vectors of units with these texts under this title; None without any term."""
+    bags = [terms(text) for text in texts]
+    n = len(bags)
+    bags.append(terms(title) if title else Counter())  # the title: row n of the counts
+    vocab_list = sorted(set().union(*bags))  # a fixed order: sums do not vary by run
+    if not vocab_list:
+        return None
+    n_vocab = len(vocab_list)
+    vocab = dict(zip(vocab_list, range(n_vocab), strict=True))
+    idf = np.fromiter(map(_IDF.get, vocab_list, repeat(_UNSEEN_IDF)), dtype=float, count=n_vocab)
+    # One (bag, term, count) triple per term occurrence in a bag; the rest is numpy.
+    lens = list(map(len, bags))
+    n_triples = sum(lens)
+    rows = np.repeat(np.arange(n + 1), lens)
+    cols = np.fromiter(
+        map(vocab.__getitem__, chain.from_iterable(bags)), dtype=np.intp, count=n_triples
+    )
+    vals = np.fromiter(
+        chain.from_iterable(map(Counter.values, bags)), dtype=np.intp, count=n_triples
+    )
+    # Only terms in two or more bags (units or title) can make two vectors similar; the others
+    # only add to norms. Title words the page never uses are dropped: they say nothing about
+    # which paragraphs belong together.
+    shared = np.bincount(cols, minlength=n_vocab) >= 2
+    in_matrix = shared[cols]
+    single = ~in_matrix
+    weight_sq = _sublinear(int(vals.max())).take(vals[single]) * idf[cols[single]]
+    weight_sq **= 2
+    single_sq = np.bincount(rows[single], weights=weight_sq, minlength=n + 1)[:n]
+    column = np.cumsum(shared)
+    n_shared = int(column[-1])
+    counts = np.zeros((n + 1, n_shared), dtype=np.intp)
+    counts.ravel()[rows[in_matrix] * n_shared + column[cols[in_matrix]] - 1] = vals[in_matrix]
+    return _Vectors(counts[:n], idf[shared], single_sq, counts[n])
+
+
+class _Page:
+    """One page's units (block indices), their words and vectors, and the page's labels."""
+
+    __slots__ = ("_sentences", "blocks", "labels", "units", "vectors", "words")
+
+    def __init__(
+        self,
+        units: list[list[int]],
+        words: np.ndarray,
+        vectors: _Vectors,
+        blocks: list[Block],
+        labels: list[Label],
+    ) -> None:
+        self.units = units
+        self.words = words  # words per unit
+        self.vectors = vectors
+        self.blocks = blocks
+        self.labels = labels
+        self._sentences: np.ndarray | None = None
+
+    def sentences(self) -> np.ndarray:
+        """Per unit: ends like a sentence (prose, not a menu or a list of links)."""
+        if self._sentences is None:
+            self._sentences = np.array(
+                [_ends_sentence(self.blocks[unit[-1]].text) for unit in self.units], dtype=bool
+            )
+        return self._sentences
 
     def removed_words_at_end(self) -> int:
         """Words the cleaner removed after the last kept block (the page's own footer, if any)."""
@@ -251,50 +562,13 @@ def _page(
     units, unit_words = _units(blocks, labels, settings.prose_min_words)
     if len(units) < 2:
         return None
-    bags = [terms(" ".join(blocks[i].text for i in unit)) for unit in units]
-    title_bag = terms(title) if title else Counter()
-    vocab_list = sorted(set(title_bag).union(*bags))  # a fixed order: sums do not vary by run
-    if not vocab_list:
+    texts = tuple(" ".join([blocks[i].text for i in unit]) for unit in units)
+    vectors = _vectors(texts, title)
+    if vectors is None:
         return None
-    vocab = {term: k for k, term in enumerate(vocab_list)}
-    idf = np.fromiter(map(_IDF.get, vocab_list, repeat(_UNSEEN_IDF)), dtype=float)
-    # One (unit, term, count) triple per term occurrence in a unit; the rest is numpy.
-    rows = np.repeat(np.arange(len(bags)), [len(bag) for bag in bags])
-    cols = np.fromiter(map(vocab.__getitem__, chain.from_iterable(bags)), dtype=np.intp)
-    vals = np.fromiter(chain.from_iterable(bag.values() for bag in bags), dtype=float)
-    title_row = np.zeros(len(vocab_list))
-    title_row[[vocab[t] for t in title_bag]] = list(title_bag.values())
-    # Only terms in two or more bags (units or title) can make two vectors similar; the others
-    # only add to norms. Title words the page never uses are dropped: they say nothing about
-    # which paragraphs belong together.
-    shared = (np.bincount(cols, minlength=len(vocab_list)) + (title_row > 0)) >= 2
-    weight_sq = ((np.log(vals) + 1.0) * idf[cols]) ** 2
-    single = ~shared[cols]
-    single_sq = np.bincount(rows[single], weights=weight_sq[single], minlength=len(bags))
-    column = np.cumsum(shared) - 1
-    counts = np.zeros((len(bags), int(shared.sum())))
-    counts[rows[~single], column[cols[~single]]] = vals[~single]
-    idf_s, title_s = idf[shared], title_row[shared]
-
-    unit_vecs = _weigh(counts, idf_s, single_sq)
-    # The title is read as the article's first line: it is what the article is about.
-    cum = np.cumsum(counts, axis=0) + title_s
-    cum_extra = np.cumsum(single_sq)
-    prefix = _weigh(cum[:-1], idf_s, cum_extra[:-1])
-    suffix = _weigh(cum[-1] - cum[:-1], idf_s, cum_extra[-1] - cum_extra[:-1])
-    sims = unit_vecs @ prefix.T
-    title_vec = None
-    title_sims = np.zeros(len(units))
-    if title_s.any():
-        title_vec = _weigh(title_s[None, :], idf_s, 0.0)[0]
-        title_sims = unit_vecs @ title_vec
-
-    return _Page(
-        units, np.array(unit_words, dtype=float), counts, idf_s, single_sq, cum, cum_extra,
-        unit_vecs, prefix, suffix, sims, title_vec, title_sims,
-        np.array([bool(_SENTENCE_END.search(blocks[unit[-1]].text)) for unit in units]),
-        blocks, labels,
-    )  # fmt: skip
+    if not all(units):  # only without a minimum (prose_min_words <= 0): the old code failed so
+        raise IndexError("list index out of range")
+    return _Page(units, np.array(unit_words, dtype=float), vectors, blocks, labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,38 +583,64 @@ class _Cut:
     coherent_run: bool  # the run is (mostly) one other article rather than unrelated teasers
 
 
+def _near_rounding(values: np.ndarray) -> bool:
+    """Whether a value is within ``NEAR`` of a point where its 2-decimal figure changes."""
+    scaled = values * 100.0
+    return bool((np.abs(scaled - np.floor(scaled) - 0.5) < 100.0 * NEAR).any())
+
+
+def _title_unit_max(vec: _Vectors, p: int) -> float:
+    """The greatest similarity to the title of a unit from ``p`` on."""
+    top = vec.title_sims(p).max()
+    if abs(top - TITLE_UNIT_MAX_SIMILARITY) < NEAR:
+        top = vec.exact_title_sims()[p:].max()
+    return top
+
+
 def _judge(
     page: _Page, p: int, min_run_words: int, settings: CleaningSettings
 ) -> tuple[_Cut | None, str]:
     """The cut before unit ``p`` if the evidence holds, else None and the check that failed."""
     n = len(page.units)
+    vec = page.vectors
     long_run = n - p >= LONG_RUN_UNITS
-    unit_sims = page.sims[p:, p - 1]
-    if not long_run and unit_sims.max() >= settings.appended_block_max_similarity:
-        return None, f"a paragraph of the short run is like the article ({unit_sims.max():.2f})"
-    run_sim = float(page.prefix[p - 1] @ page.suffix[p - 1])
+    # Decisions use the quick similarities unless one is within NEAR of its threshold; the
+    # figures reported for an accepted cut are always the exact ones.
+    unit_sims, exact = vec.sims(p), False
+    if not long_run:
+        top = unit_sims.max()
+        if abs(top - settings.appended_block_max_similarity) < NEAR:
+            unit_sims, exact = vec.exact_sims(p), True
+            top = unit_sims.max()
+        if top >= settings.appended_block_max_similarity:
+            return None, f"a paragraph of the short run is like the article ({top:.2f})"
+    run_sim = vec.run_sim(p)
     if run_sim >= settings.appended_run_max_similarity:
         return None, f"the run is like the article ({run_sim:.2f})"
     run_words = float(page.words[p:].sum())
     if run_words < min_run_words:
         return None, f"the run is short ({run_words:.0f} words)"
     t_article = t_run = 0.0
-    if page.title_vec is not None:
-        t_article = float(page.title_vec @ page.prefix[p - 1])
-        t_run = float(page.title_vec @ page.suffix[p - 1])
+    if vec.title_vec is not None:
+        t_article = float(vec.title_vec @ vec.prefix_row(p - 1))
+        t_run = float(vec.title_vec @ vec.suffix_row(p - 1))
     # The title counts only where it describes the article (not a byline or a site name).
     if t_article >= TITLE_ABOUT_SIMILARITY and (
-        t_run > t_article
-        or (not long_run and page.title_sims[p:].max() >= TITLE_UNIT_MAX_SIMILARITY)
+        t_run > t_article or (not long_run and _title_unit_max(vec, p) >= TITLE_UNIT_MAX_SIMILARITY)
     ):
         return None, f"the run is about the title ({t_run:.2f} vs {t_article:.2f})"
 
     # Stays foreign: a run unit somewhat like the article must be more like the rest of the run.
-    rest = page.cum[-1] - page.cum[p - 1]
-    rest_extra = page.cum_extra[-1] - page.cum_extra[p - 1]
-    run_loo = _weigh(rest[None, :] - page.counts[p:], page.idf, rest_extra - page.single_sq[p:])
-    run_cohesion = np.einsum("ij,ij->i", run_loo, page.unit_vecs[p:])
+    rest = vec.cum[-1] - vec.cum[p - 1]
+    rest_extra = vec.cum_extra[-1] - vec.cum_extra[p - 1]
+    run_loo = vec.weigh(rest[None, :] - vec.counts[p:], rest_extra - vec.single_sq[p:])
+    run_cohesion = np.einsum("ij,ij->i", run_loo, vec.unit_vecs(p))
     ratio = AFFINITY_RATIO_LONG if long_run else AFFINITY_RATIO_SHORT
+    if not exact and (
+        (np.abs(unit_sims - settings.appended_low_similarity) < NEAR).any()
+        or (np.abs(run_cohesion - ratio * unit_sims) < NEAR).any()
+    ):
+        unit_sims, exact = vec.exact_sims(p), True
     unlike_run = (unit_sims >= settings.appended_low_similarity) & (
         run_cohesion < ratio * unit_sims
     )
@@ -352,14 +652,17 @@ def _judge(
         )
 
     # The article side holds an article.
-    article = page.cum[p - 1]
-    article_loo = _weigh(
-        article[None, :] - page.counts[:p], page.idf, page.cum_extra[p - 1] - page.single_sq[:p]
+    article = vec.cum[p - 1]
+    article_loo = vec.weigh(
+        article[None, :] - vec.counts[:p], vec.cum_extra[p - 1] - vec.single_sq[:p]
     )
-    cohesion = np.einsum("ij,ij->i", article_loo, page.unit_vecs[:p])
-    linked = (cohesion >= COHESION_SIMILARITY) | (page.title_sims[:p] >= TITLE_LINK_SIMILARITY)
+    cohesion = np.einsum("ij,ij->i", article_loo, vec.unit_vecs()[:p])
+    title_sims = vec.title_sims()[:p]
+    if (np.abs(title_sims - TITLE_LINK_SIMILARITY) < NEAR).any():
+        title_sims = vec.exact_title_sims()[:p]
+    linked = (cohesion >= COHESION_SIMILARITY) | (title_sims >= TITLE_LINK_SIMILARITY)
     # Only sentences make an article: kept menus and link lists are not one.
-    prose = page.sentences[:p]
+    prose = page.sentences()[:p]
     coherent_words = float(page.words[:p][linked & prose].sum())
     article_words = (
         float(page.words[:p][prose].sum()) if p <= SHORT_ARTICLE_UNITS else coherent_words
@@ -380,6 +683,8 @@ def _judge(
                 f"the run ({run_coherent:.0f} coherent words) may be the article "
                 f"({coherent_words:.0f})"
             )
+    if not exact and _near_rounding(unit_sims):
+        unit_sims = vec.exact_sims(p)
     return _Cut(
         p, unit_sims.tolist(), run_sim, t_article, t_run, run_coherent >= run_words / 2
     ), "appended"
@@ -406,6 +711,23 @@ def _after_break(page: _Page, cut: _Cut, min_run_words: int, settings: CleaningS
     return cut
 
 
+def _first_cut(page: _Page, settings: CleaningSettings) -> _Cut | None:
+    """The earliest cut ``_judge`` accepts. Every check must pass, so cuts that fail a cheap
+    one are passed over at once: the run is like the article (the check most cuts fail; on
+    similarities from one numpy pass, so that ``_judge`` takes any within ``NEAR`` of the
+    threshold), or it is short (sums of whole numbers: exact in any order)."""
+    min_run_words = settings.appended_min_words
+    run_words = np.cumsum(page.words[:0:-1])[::-1]  # the words from unit p on, p = 1, 2, ...
+    maybe = (page.vectors.run_sims < settings.appended_run_max_similarity + NEAR) & (
+        run_words >= min_run_words
+    )
+    for p in (np.flatnonzero(maybe) + 1).tolist():
+        cut, _ = _judge(page, p, min_run_words, settings)
+        if cut is not None:
+            return cut
+    return None
+
+
 def find_appended(
     blocks: list[Block], labels: list[Label], title: str | None, settings: CleaningSettings
 ) -> dict[int, Label]:
@@ -419,11 +741,7 @@ def find_appended(
     page = _page(blocks, labels, title, settings)
     if page is None:
         return {}
-    cut = None
-    for p in range(1, len(page.units)):
-        cut, _ = _judge(page, p, settings.appended_min_words, settings)
-        if cut is not None:
-            break
+    cut = _first_cut(page, settings)
     if cut is None:
         return {}
     cut = _after_break(page, cut, settings.appended_min_words, settings)
