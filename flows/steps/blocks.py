@@ -9,7 +9,9 @@ mid-sentence (no terminal punctuation):
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 
 from flows.config import NormalizeSettings
 from flows.records import Block
@@ -53,49 +55,114 @@ def continues(previous: Block, following: Block, settings: NormalizeSettings) ->
         return False
     if _ends_terminal(previous.text) or not _ends_in_word(previous.text):
         return False
-    lower_start = bool(_CONTINUES_LOWER.match(following.text))
-    if following.blank_before == 0:
-        return lower_start and _words(previous.text) >= MIN_WRAPPED_LINE_WORDS
-    if following.blank_before > MAX_PAGE_BREAK_BLANKS:
+    return _resumes(
+        previous.text, following.text, following.blank_before, settings.page_break_min_words
+    )
+
+
+def _resumes(previous: str, following: str, blank_before: int, page_break_min_words: int) -> bool:
+    """The rest of ``continues``, once both texts are known to be no table rows and ``previous``
+    to end mid-sentence in a word."""
+    lower_start = _CONTINUES_LOWER.match(following) is not None
+    if blank_before == 0:
+        return lower_start and _words(previous) >= MIN_WRAPPED_LINE_WORDS
+    if blank_before > MAX_PAGE_BREAK_BLANKS:
         return False
     if lower_start:
-        return _words(previous.text) >= MIN_LOWER_CONTINUATION_WORDS
+        return _words(previous) >= MIN_LOWER_CONTINUATION_WORDS
     # Upper-case start: only a long paragraph cut mid-sentence, resumed by a finished sentence.
-    return _words(previous.text) >= settings.page_break_min_words and (
-        _words(following.text) >= settings.page_break_min_words
-        or (_words(following.text) >= MIN_WRAPPED_LINE_WORDS and _ends_terminal(following.text))
+    return _words(previous) >= page_break_min_words and (
+        _words(following) >= page_break_min_words
+        or (_words(following) >= MIN_WRAPPED_LINE_WORDS and _ends_terminal(following))
     )
+
+
+_BLOCK_FIELDS = ("start", "end", "text", "blank_before", "joined_from")
+
+
+def _block_maker() -> Callable[[int, int, str, int, int], Block]:
+    """``Block(start, end, text, blank_before, joined_from)`` with the slots set directly, not
+    through the frozen dataclass's ``__init__`` (an ``object.__setattr__`` call per field): the
+    same block in about half the time (a block is made per line). ``Block`` itself should its
+    fields change."""
+    fields = tuple(field.name for field in dataclasses.fields(Block))
+    if fields != _BLOCK_FIELDS or hasattr(Block, "__post_init__"):  # pragma: no cover
+        return Block
+    new = object.__new__
+    set_start, set_end, set_text, set_blank, set_joined = (
+        getattr(Block, name).__set__ for name in _BLOCK_FIELDS
+    )
+
+    def make(start: int, end: int, text: str, blank_before: int, joined_from: int) -> Block:
+        block = new(Block)
+        set_start(block, start)
+        set_end(block, end)
+        set_text(block, text)
+        set_blank(block, blank_before)
+        set_joined(block, joined_from)
+        return block
+
+    return make
+
+
+_make_block = _block_maker()
 
 
 def split_lines(text: str) -> list[Block]:
     """One block per non-empty line, with offsets into ``text`` and blank lines before it."""
     blocks: list[Block] = []
+    append = blocks.append
+    make = _make_block
     offset = 0
     blank = 0
     for line in text.split("\n"):
         if line and not line.isspace():  # = line.strip(), without building the stripped copy
-            blocks.append(Block(offset, offset + len(line), line, blank_before=blank))
+            end = offset + len(line)
+            append(make(offset, end, line, blank, 1))
             blank = 0
+            offset = end + 1
         else:
             blank += 1
-        offset += len(line) + 1
+            offset += len(line) + 1
     return blocks
 
 
 def split_blocks(text: str, settings: NormalizeSettings | None = None) -> list[Block]:
     """Blocks of ``text`` with sentences cut by page breaks or hard wraps rejoined."""
     settings = settings or NormalizeSettings()
+    min_words = settings.page_break_min_words
+    min_chars = 2 * min_words - 1  # the shortest text of that many words
     merged: list[Block] = []
-    for block in split_lines(text):
-        if merged and continues(merged[-1], block, settings):
-            head = merged[-1]
-            merged[-1] = Block(
-                head.start,
-                block.end,
-                f"{head.text} {block.text}",
-                blank_before=head.blank_before,
-                joined_from=head.joined_from + block.joined_from,
-            )
+    append = merged.append
+    make = _make_block
+    offset = 0
+    blank = 0
+    # ``continues`` of the last block and each line, with what it asks of the block read off
+    # its last line once (a block whose last line ends in a word character or comma has no
+    # terminal end, and a tab-free block is one whose last line is tab-free: lines with tabs are
+    # never joined), and the cases that cannot join skipped before the call: no lower-case
+    # start and either no blank line before or too few characters for the words a join needs.
+    open_end = False
+    for line in text.split("\n"):
+        if line and not line.isspace():  # = line.strip(), without building the stripped copy
+            end = offset + len(line)
+            if (
+                open_end
+                and blank <= MAX_PAGE_BREAK_BLANKS
+                and ("a" <= line[0] <= "z" or (blank and len(merged[-1].text) >= min_chars))
+                and "\t" not in line
+                and _resumes((head := merged[-1]).text, line, blank, min_words)
+            ):
+                merged[-1] = make(
+                    head.start, end, f"{head.text} {line}", head.blank_before, head.joined_from + 1
+                )
+            else:
+                append(make(offset, end, line, blank, 1))
+            last = line[-1]
+            open_end = (last.isalnum() or last == "," or last == "_") and "\t" not in line
+            blank = 0
+            offset = end + 1
         else:
-            merged.append(block)
+            blank += 1
+            offset += len(line) + 1
     return merged

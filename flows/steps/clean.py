@@ -7,7 +7,9 @@ Kept blocks are joined with a blank line; every block and inline span becomes a 
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 
 from flows.config import Settings
 from flows.records import Block, CleanedDocument, Segment
@@ -29,11 +31,32 @@ INLINE_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 # Most paragraphs hold none of the literals these patterns need: skip their (IGNORECASE) scans.
 _INLINE_MAY_MATCH = tuple(phrases.literal_prefilter(pattern) for pattern, _, _ in INLINE_RULES)
+# The rules each of whose spans holds a bracket, "(" or "[" (their patterns open with one; the
+# tests check), and the prefilters of the others.
+_BRACKETED_RULES = (phrases.INLINE_RELATED,)
+_UNBRACKETED_MAY_MATCH = tuple(
+    may_match
+    for (pattern, _, _), may_match in zip(INLINE_RULES, _INLINE_MAY_MATCH, strict=True)
+    if pattern not in _BRACKETED_RULES
+)
+
+
+# The characters ``str.split`` cuts at, but the space (the tests check).
+_OTHER_WHITESPACE = re.compile(
+    "[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+
+
+def _single_spaced(text: str) -> str:
+    """``" ".join(text.split())``, without splitting a text that it would give back as it is."""
+    if "  " in text or text[:1] == " " or text[-1:] == " " or _OTHER_WHITESPACE.search(text):
+        return " ".join(text.split())
+    return text
 
 
 def _paragraph_text(block: Block, label: Label) -> str:
     """Tables keep their tab-separated cells; other paragraphs are single-spaced."""
-    return block.text if label.kind == "table" else " ".join(block.text.split())
+    return block.text if label.kind == "table" else _single_spaced(block.text)
 
 
 def remove_inline(text: str) -> tuple[str, list[tuple[int, str, str, str]]]:
@@ -51,9 +74,12 @@ def remove_inline(text: str) -> tuple[str, list[tuple[int, str, str, str]]]:
     pieces: list[str] = []
     removed: list[tuple[int, str, str, str]] = []
     cursor = 0
+    length = 0  # of "".join(pieces)
     for start, end, kind, reason in spans:
-        pieces.append(text[cursor:start])
-        removed.append((len("".join(pieces)), kind, reason, text[start:end].strip()))
+        piece = text[cursor:start]
+        pieces.append(piece)
+        length += len(piece)
+        removed.append((length, kind, reason, text[start:end].strip()))
         cursor = end
     pieces.append(text[cursor:])
     result = "".join(pieces)
@@ -64,42 +90,93 @@ def remove_inline(text: str) -> tuple[str, list[tuple[int, str, str, str]]]:
     return tidy, removed
 
 
+_SEGMENT_FIELDS = ("seq", "start", "end", "kind", "kept", "reason", "text")
+
+
+def _segment_maker() -> Callable[[int, int, int, str, bool, str, str], Segment]:
+    """``Segment(seq, start, end, kind, kept, reason, text)`` with the slots set directly, not
+    through the frozen dataclass's ``__init__`` (an ``object.__setattr__`` call per field): the
+    same segment in about half the time (a segment is made per block). ``Segment`` itself
+    should its fields change."""
+    fields = tuple(field.name for field in dataclasses.fields(Segment))
+    if fields != _SEGMENT_FIELDS or hasattr(Segment, "__post_init__"):  # pragma: no cover
+        return Segment
+    new = object.__new__
+    set_seq, set_start, set_end, set_kind, set_kept, set_reason, set_text = (
+        getattr(Segment, name).__set__ for name in _SEGMENT_FIELDS
+    )
+
+    def make(
+        seq: int, start: int, end: int, kind: str, kept: bool, reason: str, text: str
+    ) -> Segment:
+        segment = new(Segment)
+        set_seq(segment, seq)
+        set_start(segment, start)
+        set_end(segment, end)
+        set_kind(segment, kind)
+        set_kept(segment, kept)
+        set_reason(segment, reason)
+        set_text(segment, text)
+        return segment
+
+    return make
+
+
+_make_segment = _segment_maker()
+
+
+def _inline_candidates(paragraphs: list[str]) -> list[bool]:
+    """For each paragraph, False where ``remove_inline`` would surely return it unchanged.
+
+    A paragraph without "(" or "[" can only hold spans of the unbracketed rules (the prompts),
+    and their prefilters are asked first of all such paragraphs at once: a prefilter finds
+    nothing in the joined text only if its rule has no match there, and then none in any of
+    them (the rules have no anchors or look-arounds: a match in a paragraph is one in the
+    joined text). Paragraphs with a bracket go through ``remove_inline`` as they are.
+    """
+    bracketed = ["(" in p or "[" in p for p in paragraphs]
+    plain = [p for p, b in zip(paragraphs, bracketed, strict=True) if not b]
+    if not plain:
+        return bracketed
+    joined = PARAGRAPH_SEPARATOR.join(plain)
+    may_match = [m for m in _UNBRACKETED_MAY_MATCH if m(joined)]
+    if not may_match:
+        return bracketed
+    return [b or any(m(p) for m in may_match) for p, b in zip(paragraphs, bracketed, strict=True)]
+
+
 def assemble(blocks: list[Block], labels: list[Label]) -> tuple[str, list[Segment]]:
     """The body text and one segment per block or inline removal."""
+    paragraphs = [
+        _paragraph_text(block, label) if label.kept else None
+        for block, label in zip(blocks, labels, strict=True)
+    ]
+    candidates = iter(_inline_candidates([p for p in paragraphs if p is not None]))
+    make = _make_segment
     body_parts: list[str] = []
     segments: list[Segment] = []
+    append = segments.append
     length = 0
-    for block, label in zip(blocks, labels, strict=True):
-        if not label.kept:
-            segments.append(
-                Segment(len(segments), length, length, label.kind, False, label.reason, block.text)
-            )
+    for block, label, paragraph in zip(blocks, labels, paragraphs, strict=True):
+        if paragraph is None:
+            append(make(len(segments), length, length, label.kind, False, label.reason, block.text))
             continue
-        paragraph, inline = remove_inline(_paragraph_text(block, label))
+        inline: list[tuple[int, str, str, str]] = []
+        if next(candidates):
+            paragraph, inline = remove_inline(paragraph)
         if not paragraph:
-            segments.append(
-                Segment(
-                    len(segments),
-                    length,
-                    length,
-                    label.kind,
-                    False,
-                    "only inline furniture",
-                    block.text,
-                )
-            )
+            reason = "only inline furniture"
+            append(make(len(segments), length, length, label.kind, False, reason, block.text))
             continue
         if body_parts:
             length += len(PARAGRAPH_SEPARATOR)
         start = length
         body_parts.append(paragraph)
         length += len(paragraph)
-        segments.append(
-            Segment(len(segments), start, length, label.kind, True, label.reason, paragraph)
-        )
+        append(make(len(segments), start, length, label.kind, True, label.reason, paragraph))
         for offset, kind, reason, span in inline:
             at = start + offset
-            segments.append(Segment(len(segments), at, at, kind, False, reason, span))
+            append(make(len(segments), at, at, kind, False, reason, span))
     return PARAGRAPH_SEPARATOR.join(body_parts), segments
 
 
@@ -183,13 +260,53 @@ _SHORT_TEXT_WORDS = 30
 _SHORT_TEXT_MAX_NON_ASCII_LETTERS = 0.02
 
 
+# Words for the marker count: runs of letters in the lower-cased text, ``[^\W\d_]+`` (what
+# the regex finds is slow to build one string at a time). ASCII text: a translation lower-cases
+# it and turns every non-letter into a space, and ``split`` cuts out the runs. Other text is
+# made ASCII first: frequent non-letters (quotes, dashes) become spaces; then, lower-cased, the
+# other non-ASCII non-letters become spaces and the non-ASCII letters "A" (lower-cased text has
+# no capitals, so such a word is no marker, as the real one is not). Text with many non-ASCII
+# characters is left to the regex.
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_NON_LETTERS = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not _LETTER_RUNS.fullmatch(c)}
+)
+_ASCII_LOWER = str.maketrans({c: c.lower() for c in map(chr, range(128)) if c != c.lower()})
+_ASCII_LOWER_NON_LETTERS = {**_ASCII_NON_LETTERS, **_ASCII_LOWER}
+_FREQUENT_NON_ASCII = "’“”‘—–…\xa0"
+
+
+def _marker_words(text: str) -> list[str]:
+    """The words of ``text.lower()`` as ``_LETTER_RUNS.findall`` finds them, except that one
+    holding a non-ASCII letter may have an "A" for it: as many words, and the same markers.
+
+    Spaces for non-letters before lower-casing change no letter run: ``str.lower`` maps each
+    character on its own but for the Greek capital sigma, whose two lower-case forms are both
+    non-ASCII letters.
+    """
+    if text.isascii():
+        return text.translate(_ASCII_LOWER_NON_LETTERS).split()
+    for char in _FREQUENT_NON_ASCII:
+        if char in text:
+            text = text.replace(char, " ")
+    if text.isascii():
+        return text.translate(_ASCII_LOWER_NON_LETTERS).split()
+    lowered = text.lower()
+    if len(lowered) - len(lowered.encode("ascii", "ignore")) > len(lowered) >> 3:
+        return _LETTER_RUNS.findall(lowered)
+    lowered = _NON_ASCII.sub(" ", _NON_ASCII_LETTER.sub("A", lowered))
+    return lowered.translate(_ASCII_NON_LETTERS).split()
+
+
 def detect_language(text: str) -> str:
     """ "en" for English text, else "und" (undetermined): a cheap check, not a language identifier."""
-    lowered = text.lower()
-    words = re.findall(r"[^\W\d_]+", lowered)
+    words = _marker_words(text)
     if not words:
         return "und"
     if len(words) < _SHORT_TEXT_WORDS:
+        words = _LETTER_RUNS.findall(text.lower())  # the words themselves
         letters = "".join(words)
         non_ascii = sum(not ch.isascii() for ch in letters) / len(letters)
         has_stopword = any(w in phrases.STOPWORDS for w in words)

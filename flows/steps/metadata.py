@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flows.records import Block
@@ -46,12 +47,15 @@ def names_in_byline(text: str) -> list[str]:
     return names
 
 
-def _add_author(authors: list[str], name: str) -> None:
+def _add_author(authors: list[str], known: list[set[str]], name: str) -> None:
+    """Add ``name`` unless its words are all in an author's name already (``known``: the
+    lower-cased words of each of ``authors``, kept alongside)."""
     tokens = set(name.lower().split())
-    for known in authors:
-        if tokens <= set(known.lower().split()):
+    for words in known:
+        if tokens <= words:
             return
     authors.append(name)
+    known.append(tokens)
 
 
 def _clean_org(org: str) -> str | None:
@@ -59,49 +63,63 @@ def _clean_org(org: str) -> str | None:
     return org if len(org) >= 2 and org.lower() not in phrases.STOPWORDS else None
 
 
+def _positions(kinds: list[str], kind: str) -> Iterator[int]:
+    """The indices of ``kind`` in ``kinds``, in order (``list.index`` scans in C)."""
+    if kind not in kinds:
+        return
+    at = kinds.index(kind)
+    while True:
+        yield at
+        try:
+            at = kinds.index(kind, at + 1)
+        except ValueError:
+            return
+
+
+_PUBLISHER_SOURCES = (
+    ("nav", phrases.PUBLISHER_TAGLINE),
+    ("footer", phrases.PUBLISHER_COPYRIGHT),
+    ("disclaimer", phrases.PUBLISHER_VIEWS),
+)
+
+
 def extract_metadata(blocks: list[Block], labels: list[Label]) -> Metadata:
-    title = next(
-        (b.text for b, lab in zip(blocks, labels, strict=True) if lab.kind == "title"), None
-    )
+    # Each field reads only the blocks of a few kinds: find them by kind, not by a loop over all.
+    kinds = [label.kind for _, label in zip(blocks, labels, strict=True)]
+    title = blocks[kinds.index("title")].text if "title" in kinds else None
 
     authors: list[str] = []
-    bios: list[str] = []
-    for block, label in zip(blocks, labels, strict=True):
-        if label.kind == "byline":
-            if label.reason.startswith("author role"):
-                continue
-            if phrases.is_name(block.text):
-                _add_author(authors, block.text.strip())
-            else:
-                for name in names_in_byline(block.text):
-                    _add_author(authors, name)
-        elif label.kind == "author_bio":
-            match = phrases.looks_like_bio(block.text)
-            if match is not None:
-                bios.append(_HONORIFIC.sub("", match.group("name")))
-    for name in bios:
-        if phrases.is_name(name):
-            _add_author(authors, name)
+    known: list[set[str]] = []  # the authors' lower-cased words
+    for i in _positions(kinds, "byline"):
+        if labels[i].reason.startswith("author role"):
+            continue
+        text = blocks[i].text
+        if phrases.is_name(text):
+            _add_author(authors, known, text.strip())
+        else:
+            for name in names_in_byline(text):
+                _add_author(authors, known, name)
+    for i in _positions(kinds, "author_bio"):
+        match = phrases.looks_like_bio(blocks[i].text)
+        if match is not None:
+            name = _HONORIFIC.sub("", match.group("name"))
+            if phrases.is_name(name):
+                _add_author(authors, known, name)
 
     published = None
-    for block, label in zip(blocks, labels, strict=True):
-        if label.kind == "dateline":
-            found = phrases.find_date(block.text)
-            if found is not None:
-                published = found.date
-                break
+    for i in _positions(kinds, "dateline"):
+        found = phrases.find_date(blocks[i].text)
+        if found is not None:
+            published = found.date
+            break
 
     publisher = None
-    sources = (
-        ("nav", phrases.PUBLISHER_TAGLINE),
-        ("footer", phrases.PUBLISHER_COPYRIGHT),
-        ("disclaimer", phrases.PUBLISHER_VIEWS),
-    )
-    for kind, pattern in sources:
-        for block, label in zip(blocks, labels, strict=True):
-            if label.kind != kind:
+    for kind, pattern in _PUBLISHER_SOURCES:
+        for i in _positions(kinds, kind):
+            text = blocks[i].text
+            if pattern.search(text) is None:  # far cheaper than finditer finding nothing
                 continue
-            matches = list(pattern.finditer(block.text))
+            matches = list(pattern.finditer(text))
             if matches:
                 publisher = _clean_org(matches[-1].group("org"))
                 if publisher:

@@ -25,8 +25,9 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
 
 # Cheap scans that decide which of ftfy's repairs can apply. UTF-8 read as Latin-1/cp1252
 # ("â€™", "Ã©") shows a lead byte (U+00C2-U+00F4) followed by a continuation byte's character.
+_MOJIBAKE_LEAD = re.compile("[\u00c2-\u00f4]")
 _MOJIBAKE_HINT = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    _MOJIBAKE_LEAD.pattern + "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
     "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufff9-\ufffc]")
@@ -72,59 +73,121 @@ _BULLET_CLASS = RE_BULLET_POINTS.pattern.rpartition("(")[2].removesuffix(")")
 _BULLET_CHAR = re.compile(_BULLET_CLASS) if _BULLET_CLASS.startswith("[") else None
 
 
+# A character that each markup pass needs ("![" needs "!", "](" needs "]", "__" needs "_").
+_MARKUP_CHARS = "![]#*_<&"
+# The line-end hyphen pattern with its look-behind after the hyphen: the same matches, found
+# from the hyphens (a pattern that opens with a look-behind is tried at every position).
+_HYPHEN_AT_LINE_END = re.compile(r"-(?<=[^\W\d]{2}-)\n(?=[a-z]{2})")
+
+# Every character that a pass looks for on its own (control characters, mojibake's lead
+# characters, ligatures, full-width forms, surrogates, zero-width spaces, bullets, whitespace
+# other than space and newline, markup characters), found in one scan instead of one per
+# pass. A pass whose characters are not among the ones found is skipped. The found set stays
+# right (or holds more) through passes that only remove characters or add newlines, spaces
+# and "-" (none in it); after one that may add others (ftfy's repairs, an NFC that changes
+# the text, HTML entities) it is dropped and the passes look in the text again.
+_SPECIAL = re.compile(
+    "["
+    + "".join(
+        p.pattern[1:-1]
+        for p in (_CONTROL, _MOJIBAKE_LEAD, _LIGATURE, _FULLWIDTH, _SURROGATE, _ODD_SPACE)
+    )
+    + re.escape(_ZWSP_CHARS + "\t" + _MARKUP_CHARS)
+    + (_BULLET_CLASS[1:-1] if _BULLET_CHAR is not None else "")
+    + "]"
+)
+
+
+def _special_chars(text: str) -> str:
+    """The characters of ``text`` that ``_SPECIAL`` matches, each once."""
+    return "".join(set(_SPECIAL.findall(text)))
+
+
 def fix_unicode(text: str) -> str:
     """ftfy's repairs, each run only where a cheap scan finds something for it to repair."""
-    if _CONTROL.search(text):
+    return _fix_unicode(text, _special_chars(text))[0]
+
+
+def _fix_unicode(text: str, found: str) -> tuple[str, str | None]:
+    """``fix_unicode`` of ``text`` whose special characters are ``found``, and those of the
+    result, or None where a repair may have added some."""
+    if _CONTROL.search(found):
         text = ftfy_fixes.remove_terminal_escapes(ftfy_fixes.remove_control_chars(text))
     if text.isascii():  # no mojibake hint, ligature, full-width form or surrogate is ASCII
-        return text
-    if _MOJIBAKE_HINT.search(text) and is_bad(text):
-        return ftfy.fix_text(text, _FTFY_CONFIG)
-    if not _RARE_REPAIR.search(text):
-        return unicodedata.normalize("NFC", text)
+        return text, found
+    if _MOJIBAKE_LEAD.search(found) and _MOJIBAKE_HINT.search(text) and is_bad(text):
+        return ftfy.fix_text(text, _FTFY_CONFIG), None
+    if not _RARE_REPAIR.search(found):
+        fixed = unicodedata.normalize("NFC", text)
+        return fixed, (found if fixed is text or fixed == text else None)
     if _LIGATURE.search(text):
         text = ftfy_fixes.fix_latin_ligatures(text)
     if _FULLWIDTH.search(text):
         text = ftfy_fixes.fix_character_width(text)
     if _SURROGATE.search(text):
         text = ftfy_fixes.fix_surrogates(text)
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", text), None
 
 
-def _strip_markup(text: str) -> str:
+def _strip_emphasis(text: str) -> str:
+    """``_MD_EMPHASIS`` substituted until nothing changes, only in the lines that hold "*" or
+    "__": a match lies within one line, and its look-arounds read a newline as they read the
+    ends of the text, so each line comes out as from substituting the whole text."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if "*" in line or "__" in line:
+            while "*" in line or "__" in line:  # nested emphasis such as ***x*** or *a **b** c*
+                line, found = _MD_EMPHASIS.subn(r"\2", line)
+                if not found:  # a match always shortens the text: none found, nothing changed
+                    break
+            lines[i] = line
+    return "\n".join(lines)
+
+
+def _strip_markup(text: str, found: str | None = None) -> tuple[str, bool]:
+    """``text`` without markup residue, and whether HTML entities were replaced (the only
+    characters this adds but newlines). ``found``: the text's special characters (or more),
+    None if not known; a pattern runs only if they include the ones it needs."""
+
+    def may_hold(chars: str) -> bool:
+        return found is None or all(char in found for char in chars)
+
     # Each pattern needs a literal that ``in`` finds much faster than the regex fails to match
     # (the look-behinds are tried at every position), so it only runs where it can match.
-    if "![" in text:
+    if may_hold("![") and "![" in text:
         text = _MD_IMAGE.sub("", text)
-    if "](" in text:
+    if may_hold("]") and "](" in text:
         text = _MD_LINK.sub(r"\1", text)
-    if "#" in text:
+    if may_hold("#") and "#" in text:
         text = _MD_HEADING.sub("", text)
-    while "*" in text or "__" in text:  # nested emphasis such as ***x*** or *a **b** c*
-        text, found = _MD_EMPHASIS.subn(r"\2", text)
-        if not found:  # a match always shortens the text: none found, nothing changed
-            break
-    if "**" in text:
+    if (may_hold("*") and "*" in text) or (may_hold("_") and "__" in text):
+        text = _strip_emphasis(text)
+    if may_hold("*") and "**" in text:
         text = _MD_STRAY_STARS.sub("", text)
-    if "<" in text:
+    if may_hold("<") and "<" in text:
         text = _BLOCK_TAG.sub("\n", text)
         text = _INLINE_TAG.sub("", text)
-    if "&" in text:
-        text = _HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-    return text
+    entities = 0
+    if may_hold("&") and "&" in text:
+        text, entities = _HTML_ENTITY.subn(lambda m: html.unescape(m.group(0)), text)
+    return text, entities > 0
 
 
 _LINE_EDGE_SPACE = re.compile(r"[ \t]*\n[ \t]*")
 
 
-def _clean_lines(text: str) -> str:
-    """Collapse spaces, tidy tabs and strip every line, in whole-text passes."""
+def _clean_lines(text: str, found: str | None = None) -> str:
+    """Collapse spaces, tidy tabs and strip every line, in whole-text passes.
+
+    ``found``: the text's special characters (or more), None if not known.
+    """
     # Each pass only where it can change something: ``in`` scans far faster than a regex.
-    if "  " in text or _ODD_SPACE.search(text):
+    if "  " in text or ((found is None or _ODD_SPACE.search(found)) and _ODD_SPACE.search(text)):
         text = _HSPACE_CHANGE.sub(" ", text)
-    if "\t" in text:
+    tabs = (found is None or "\t" in found) and "\t" in text
+    if tabs:
         text = _TABS_AROUND.sub("\t", text)
-    if " \n" in text or "\n " in text or "\t\n" in text or "\n\t" in text:
+    if " \n" in text or "\n " in text or (tabs and ("\t\n" in text or "\n\t" in text)):
         text = _LINE_EDGE_SPACE.sub("\n", text)
     return text.strip(" \t")
 
@@ -132,16 +195,25 @@ def _clean_lines(text: str) -> str:
 def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
     """Repaired text with one line per source line, trailing/leading spaces removed."""
     settings = settings or NormalizeSettings()
+    # The special characters the text holds, or more; None: not known (see _SPECIAL).
+    found: str | None = _special_chars(text)
     if settings.fix_mojibake:
-        text = fix_unicode(text)
+        text, found = _fix_unicode(text, found)
     # Each later pass runs only where a cheap test says it can change the text.
-    if any(char in text for char in _ZWSP_CHARS):
+    if any(char in (text if found is None else found) for char in _ZWSP_CHARS):
         text = RE_ZWSP.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    if found is None or "\r" in found:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if found is None or "\f" in found:
+        text = text.replace("\f", "\n\n")
     if settings.strip_markdown_emphasis:
-        text = _strip_markup(text)
-    if _BULLET_CHAR is None or _BULLET_CHAR.search(text):
+        text, added = _strip_markup(text, found)
+        if added:
+            found = None
+    if _BULLET_CHAR is None or (
+        (found is None or _BULLET_CHAR.search(found)) and _BULLET_CHAR.search(text)
+    ):
         text = tx_normalize.bullet_points(text)
     if "-\n" in text:
-        text = _LINE_END_HYPHEN.sub("", text)
-    return _clean_lines(text).strip("\n")
+        text = _HYPHEN_AT_LINE_END.sub("", text)
+    return _clean_lines(text, found).strip("\n")
