@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
+from operator import itemgetter, methodcaller
 from typing import Any
 
 try:  # the stdlib's regex parser, read once at import to prefilter ``match_family``
@@ -71,6 +74,24 @@ def ends_sentence(text: str) -> bool:
     return bool(_TERMINAL.search(body, max(len(body.rstrip(_CLOSERS)) - 1, 0)))
 
 
+# _TERMINAL on a right-stripped text (no final newline left for ``$``) matches exactly when,
+# after the trailing closers, the last character is a stop: what ``ends_sentences`` reads.
+_STOPS = frozenset(".!?…")
+_READ_TERMINAL = _TERMINAL.pattern == r"[.!?…][\"'”’)\]]*$" and not _TERMINAL.flags & (
+    re.IGNORECASE | re.MULTILINE
+)
+_LAST_CHAR = itemgetter(slice(-1, None))
+_RSTRIP_CLOSERS = methodcaller("rstrip", _CLOSERS)
+
+
+def ends_sentences(texts: Sequence[str]) -> list[bool]:
+    """``[ends_sentence(t) for t in texts]``, in C-level passes (the cache is left alone)."""
+    if not _READ_TERMINAL:  # pragma: no cover - should _TERMINAL change, ask each text
+        return [ends_sentence(t) for t in texts]
+    stripped = map(_RSTRIP_CLOSERS, map(str.rstrip, texts))
+    return list(map(_STOPS.__contains__, map(_LAST_CHAR, stripped)))
+
+
 @lru_cache(maxsize=_SHAPE_CACHE_SIZE)
 def is_name(text: str, max_tokens: int = 4) -> bool:
     """A person's name shape: 2-4 capitalised tokens, particles allowed, no role/org/stop words."""
@@ -114,8 +135,10 @@ def clear_shape_caches() -> None:
 
 
 def is_url_only(text: str) -> bool:
-    stripped = _URL.sub("", text).strip(" <>()[]|·-–")
-    return not stripped and bool(_URL.search(text))
+    # Every _URL match holds "://" or (in any case) "www.": the cheap half of the answer first.
+    if ("://" not in text and "www." not in text.lower()) or _URL.search(text) is None:
+        return False
+    return not _URL.sub("", text).strip(" <>()[]|·-–")
 
 
 # A page's own copyright line: it opens with the notice or reserves all rights (a photo caption
@@ -142,6 +165,22 @@ def is_figure_row(text: str) -> bool:
     tokens = text.split()
     numbers = sum(1 for t in tokens if _FIGURE.match(t))
     return numbers >= FIGURE_ROW_MIN_NUMBERS and numbers >= FIGURE_ROW_MIN_SHARE * len(tokens)
+
+
+# Every number of a figure row holds a digit: a text with fewer digits than the numbers a row
+# needs is no row.
+_TWO_DIGITS = re.compile(r"\d\D*\d")
+
+
+def figure_rows(texts: Sequence[str]) -> list[bool]:
+    """``[is_figure_row(t) for t in texts]``, asked only of texts with two digits or more."""
+    if FIGURE_ROW_MIN_NUMBERS < 2:  # pragma: no cover - then every text is asked
+        return list(map(is_figure_row, texts))
+    rows = [False] * len(texts)
+    maybe = compress(range(len(texts)), map(_TWO_DIGITS.search, texts))
+    for i in maybe:
+        rows[i] = is_figure_row(texts[i])
+    return rows
 
 
 def is_table_label(text: str) -> bool:
@@ -196,6 +235,8 @@ _DATE_WORDS = re.compile(
 
 
 _DIGITS4 = re.compile(r"\d{4}")
+# Every date pattern holds a month name (its first three letters, in any case), "-" or "/".
+_DATE_HINT = re.compile(r"[-/]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
 DATE_LINE_MAX_WORDS = 12
 
 
@@ -208,7 +249,7 @@ class DateMatch:
 
 def find_date(text: str) -> DateMatch | None:
     """The first calendar date written in ``text`` (month names or ISO order), if any."""
-    if not _DIGITS4.search(text):
+    if not _DIGITS4.search(text) or not _DATE_HINT.search(text):
         return None
     best: DateMatch | None = None
     for pattern in _DATE_PATTERNS:
@@ -224,6 +265,13 @@ def find_date(text: str) -> DateMatch | None:
                 best = DateMatch(date, match.start(), match.end())
             break
     return best
+
+
+def may_be_dates(texts: Sequence[str]) -> list[int]:
+    """Indices of the ``texts`` that ``is_date_only`` may find a date in (the others: None)."""
+    limit = DATE_LINE_MAX_WORDS * 12
+    short = [i for i, n in enumerate(map(len, texts)) if n <= limit]
+    return list(compress(short, map(_DIGITS4.search, map(texts.__getitem__, short))))
 
 
 @lru_cache(maxsize=_SHAPE_CACHE_SIZE)
@@ -481,6 +529,92 @@ def _first_chars(items: list[tuple[Any, Any]]) -> tuple[frozenset[str] | None, b
     return frozenset(chars), True
 
 
+# A pattern's starts: (prefix, closed) pairs of at most _START_CHARS characters, written in
+# ``_key`` form (lower-cased as IGNORECASE matches, every digit "0", every space " "). Every
+# match begins with the prefix of one of them, and a closed one is all of the match so far
+# (what follows may extend it); at _START_CHARS characters a prefix is no longer closed.
+_START_CHARS = 2
+
+
+def _key(char: str) -> str:
+    """A text's character as the starts write it (``\\d`` is str.isdecimal, ``\\s`` isspace)."""
+    char = _CASE_TRAPS.get(char) or char.lower()
+    return "0" if char.isdecimal() else " " if char.isspace() else char
+
+
+_CATEGORY_KEYS = {} if _sre is None else {_sre.CATEGORY_DIGIT: "0", _sre.CATEGORY_SPACE: " "}
+_Starts = frozenset[tuple[str, bool]]
+_ANYTHING: _Starts = frozenset({("", False)})
+_NOTHING_YET: _Starts = frozenset({("", True)})
+
+
+def _then(first: _Starts, second: _Starts) -> _Starts:
+    """The starts of a match of one part followed by a match of another."""
+    out = set()
+    for head, closed in first:
+        if not closed:
+            out.add((head, False))
+            continue
+        for tail, tail_closed in second:
+            both = head + tail
+            out.add(
+                (both[:_START_CHARS], False) if len(both) >= _START_CHARS else (both, tail_closed)
+            )
+    return frozenset(out)
+
+
+def _starts(items: list[tuple[Any, Any]]) -> _Starts:
+    """The starts of every match of ``items`` (parsed with IGNORECASE): ``_ANYTHING`` where a
+    character cannot be read simply, as ``_first_chars`` reads them."""
+    found = _NOTHING_YET
+    for op, av in items:
+        if all(not closed for _, closed in found):
+            break
+        found = _then(found, _starts_of(op, av))
+    return found
+
+
+def _starts_of(op: Any, av: Any) -> _Starts:
+    if op is _sre.AT or op is _sre.ASSERT or op is _sre.ASSERT_NOT:
+        return _NOTHING_YET  # takes no character
+    if op is _sre.LITERAL:
+        return frozenset({(_key(chr(av)), True)}) if _plain(av) else _ANYTHING
+    if op is _sre.IN:
+        chars: set[str] = set()
+        for member, value in av:
+            if member is _sre.LITERAL and _plain(value):
+                chars.add(_key(chr(value)))
+            elif (
+                member is _sre.RANGE
+                and value[1] - value[0] < 256
+                and all(_plain(c) for c in range(value[0], value[1] + 1))
+            ):
+                chars.update(_key(chr(c)) for c in range(value[0], value[1] + 1))
+            elif member is _sre.CATEGORY and value in _CATEGORY_KEYS:
+                chars.add(_CATEGORY_KEYS[value])
+            else:
+                return _ANYTHING
+        return frozenset((char, True) for char in chars)
+    if op is _sre.BRANCH:
+        return frozenset().union(*(_starts(branch) for branch in av[1]))
+    if op is _sre.SUBPATTERN:
+        return _ANYTHING if av[1] or av[2] else _starts(av[-1])
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+        least, most, sub = av[0], av[1], _starts(av[2])
+        found = _NOTHING_YET if least == 0 else frozenset()
+        so_far, times = _NOTHING_YET, 0
+        while times < most and times <= _START_CHARS:
+            so_far, times = _then(so_far, sub), times + 1
+            if times >= least:
+                found |= so_far
+            if all(not closed for _, closed in so_far):
+                break
+        if times < least or times < most:  # more repeats may follow: these go on
+            found |= frozenset((head, False) for head, _ in so_far)
+        return found
+    return _ANYTHING
+
+
 def _required_words(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     """Lower-cased literals one of which every match contains, or None if there are none."""
     best: frozenset[str] | None = None
@@ -674,6 +808,223 @@ def match_family(text: str) -> Family | None:
         if family.pattern.search(text):
             return family
     return None
+
+
+# ``match_families`` asks the same questions of a whole page at once. A block is decided only
+# when either the anchored branches of every family that can start with its first two
+# characters (``_starts``) match it (one ``match`` per block, in a C-level ``map``), or it holds
+# one of the literal words of its plan's floating branches (or a trap mark), found with
+# ``str.find`` in the lower-cased blocks of that plan joined by _SEP (no word holds it, so a hit
+# is inside one block). Both are supersets of ``_Plan.may_match``. A decided block is searched
+# (``family.pattern.search`` in family order, as ``match_family`` does) for the families it
+# may match by the same two tests, so the answers are ``match_family``'s.
+_SEP = "\x00"
+_NEVER = re.compile(r"(?!)")
+_FIRST_CHARS = itemgetter(slice(0, _START_CHARS))
+_START_TABLE_SIZE = 1 << 16
+
+
+def _anchored_branches() -> list[tuple[int, str, _Starts]]:
+    """(family index, source, starts) of every family's anchored branches, in family order."""
+    found = []
+    for index, family in enumerate(FAMILIES):
+        for branch in _branches(family.pattern):
+            if branch.anchored:
+                items = _parse(branch.source, branch.flags)
+                found.append((index, branch.source, _ANYTHING if items is None else _starts(items)))
+    return found
+
+
+class _StartTable(dict):
+    """A text's first characters (as written) -> the union of the anchored branches of every
+    family that may match a text starting so (a pattern that matches nothing when there are
+    none), and the indices of their families."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.branches = _anchored_branches()
+        self.by_key: dict[str, tuple[re.Pattern[str], frozenset[int]]] = {}
+        self.unions: dict[tuple[int, ...], tuple[re.Pattern[str], frozenset[int]]] = {}
+
+    def __missing__(self, chars: str) -> tuple[re.Pattern[str], frozenset[int]]:
+        key = "".join(map(_key, chars))
+        found = self.by_key.get(key)
+        if found is None:
+            chosen = tuple(
+                k
+                for k, (_, _, starts) in enumerate(self.branches)
+                if any(key.startswith(prefix) for prefix, _ in starts)
+            )
+            found = self.unions.get(chosen)
+            if found is None:
+                union = _join([self.branches[k][1] for k in chosen], re.IGNORECASE) or _NEVER
+                families = frozenset(self.branches[k][0] for k in chosen)
+                found = self.unions[chosen] = (union, families)
+            if len(self.by_key) >= _START_TABLE_SIZE:
+                self.by_key.clear()
+            self.by_key[key] = found
+        if len(self) >= _START_TABLE_SIZE:
+            self.clear()
+        self[chars] = found
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _FamilyCheck:
+    """A family of a plan, with what a text needs for its floating branches to have a chance
+    (as ``_Plan.may_match`` reads them): one of the literal ``words``, or nothing (``always``)."""
+
+    index: int  # in FAMILIES
+    family: Family
+    words: frozenset[str]
+    always: bool
+
+
+def _family_check(index: int, family: Family) -> _FamilyCheck:
+    floating = [b for b in _branches(family.pattern) if not b.anchored]
+    words = frozenset().union(*(b.needs or () for b in floating))
+    return _FamilyCheck(index, family, words, any(not b.needs for b in floating))
+
+
+def _plan_ids() -> tuple[list[int], list[_Plan]]:
+    distinct: list[_Plan] = []
+    ids = []
+    for plan in _PLANS:
+        if not any(plan is known for known in distinct):
+            distinct.append(plan)
+        ids.append(next(k for k, known in enumerate(distinct) if known is plan))
+    return ids, distinct
+
+
+def _plan_words(plan: _Plan) -> tuple[str, ...] | None:
+    """The literal words of the plan's floating branches and the trap marks (None: a floating
+    branch needs none; empty: there are no floating branches)."""
+    floating = [b for b in plan.branches if not b.anchored]
+    if not floating:
+        return ()
+    if not all(b.needs for b in floating):
+        return None
+    return tuple(sorted(set().union(*(b.needs or () for b in floating)) | set(_TRAP_MARKS)))
+
+
+_START_TABLE = _StartTable()
+_PLAN_IDS, _DISTINCT_PLANS = _plan_ids()
+_CHECKS = {id(family): _family_check(k, family) for k, family in enumerate(FAMILIES)}
+_PLAN_CHECKS = [
+    tuple(
+        (c.index, c.family, c.words, c.always)
+        for c in map(_CHECKS.__getitem__, map(id, plan.families))
+    )
+    for plan in _DISTINCT_PLANS
+]
+_TRAPS = frozenset(_TRAP_MARKS)
+_COUNT_SPACES = methodcaller("count", " ")
+_PLAN_WORDS = [_plan_words(plan) for plan in _DISTINCT_PLANS]
+_ONE = 1
+
+
+def _word_limits() -> tuple[int, list[tuple[str, int]]]:
+    """The most words of a block all of whose plan's floating branches are searched (-1 if
+    none), and for each literal word, the most words of a block whose plan looks for it."""
+    floating_up_to = -1
+    limits: dict[str, int] = {}
+    for n, plan_id in enumerate(_PLAN_IDS):
+        words = _PLAN_WORDS[plan_id]
+        if words is None:
+            floating_up_to = n
+        for word in words or ():
+            limits[word] = n
+    return floating_up_to, sorted(limits.items())
+
+
+_ALL_FLOATING_UP_TO, _WORD_LIMITS = _word_limits()
+# The plans' words only shrink as blocks grow (a plan of more words admits fewer families).
+_NESTED = all(
+    _PLAN_WORDS[_PLAN_IDS[n]] is None
+    if n <= _ALL_FLOATING_UP_TO
+    else _PLAN_WORDS[_PLAN_IDS[n]] is not None
+    and set(_PLAN_WORDS[_PLAN_IDS[n]]) == {w for w, most in _WORD_LIMITS if most >= n}
+    for n in range(len(_PLAN_IDS))
+)
+_SEPARABLE = _NESTED and (
+    all(_SEP not in word for words in _PLAN_WORDS for word in words or ())
+    and len(_PLANS[0].families) == len(FAMILIES)
+    and len(_CHECKS) == len(FAMILIES)
+)
+
+
+def match_families(
+    texts: Sequence[str],
+    counts: Sequence[int] | None = None,
+    lowered: Sequence[str] | None = None,
+) -> list[Family | None]:
+    """``[match_family(t) for t in texts]``; ``counts`` are ``len(t.split())`` and ``lowered``
+    ``t.lower()``, if known."""
+    if counts is None:
+        counts = list(map(len, map(str.split, texts)))
+    found: list[Family | None] = [None] * len(texts)
+    longest = _LONGEST_FAMILY
+    where = [i for i, n in enumerate(counts) if n <= longest]
+    spaces = map(_COUNT_SPACES, map(texts.__getitem__, where))
+    where = list(compress(where, map(longest.__gt__, spaces)))
+    if not where:
+        return found
+    if not _SEPARABLE:  # pragma: no cover - a literal word holds the separator
+        for i in where:
+            found[i] = match_family(texts[i])
+        return found
+    candidates = list(map(texts.__getitem__, where))
+    starts = list(map(_START_TABLE.__getitem__, map(_FIRST_CHARS, candidates)))
+    unions = map(itemgetter(0), starts)
+    decide = set(compress(range(len(where)), map(re.Pattern.match, unions, candidates)))
+    # Floating branches: the blocks that hold a literal word of their plan. A plan of more words
+    # admits fewer families, so each word is looked for in the blocks of at most so many words:
+    # a prefix of the blocks in order of word count.
+    sizes = list(map(counts.__getitem__, where))
+    plan_of = list(map(_PLAN_IDS.__getitem__, sizes))
+    order = sorted(range(len(where)), key=sizes.__getitem__)
+    sizes = list(map(sizes.__getitem__, order))
+    decide.update(order[: bisect_right(sizes, _ALL_FLOATING_UP_TO)])
+    if lowered is None:
+        parts = list(map(str.lower, map(candidates.__getitem__, order)))
+    else:
+        parts = list(map(lowered.__getitem__, map(where.__getitem__, order)))
+    joined = _SEP.join(parts)
+    bounds = list(accumulate(map(_ONE.__add__, map(len, parts)), initial=0))
+    held: dict[int, list[str]] = {}  # the words found in a block (those its plan looks for)
+    for word, most in _WORD_LIMITS:
+        end = bounds[bisect_right(sizes, most)]
+        at = joined.find(word, 0, end)
+        while at >= 0:
+            slot = bisect_right(bounds, at) - 1
+            k = order[slot]
+            if k in held:
+                held[k].append(word)
+            else:
+                held[k] = [word]
+            at = joined.find(word, bounds[slot + 1], end)  # on from the next block
+    decide.update(held)
+    # Each family is searched only where one of its own branches may match.
+    for k in sorted(decide):
+        text = candidates[k]
+        anchored = starts[k][1]
+        plan_id = plan_of[k]
+        words = held.get(k, ())
+        # Any floating branch may match where its plan's have no words, or where IGNORECASE may
+        # match what ``str.lower`` left as a trap mark.
+        every = _PLAN_WORDS[plan_id] is None or not _TRAPS.isdisjoint(words)
+        for index, family, needs, always in _PLAN_CHECKS[plan_id]:
+            if (
+                index in anchored or always or (needs and (every or not needs.isdisjoint(words)))
+            ) and family.pattern.search(text):
+                found[where[k]] = family
+                break
+    return found
+
+
+def may_be_bios(texts: Sequence[str]) -> list[int]:
+    """Indices of the ``texts`` ``looks_like_bio`` may accept: AUTHOR_BIO matches them."""
+    return list(compress(range(len(texts)), map(AUTHOR_BIO.match, map(str.strip, texts))))
 
 
 def looks_like_bio(text: str) -> re.Match[str] | None:
