@@ -98,13 +98,6 @@ _SHINGLE_HASH = np.uint64(0x9E3779B97F4A7C15)
 # A shingle found in more blocks than this is site phrasing ("Share this article on ..."), not
 # a repeated caption or lead; it is left out so that pair counting stays linear.
 MAX_REPEAT_OWNERS = 50
-
-
-# Shingle keys: a hash of four token ids (uint64 arithmetic wraps; collisions are negligible).
-_SHINGLE_HASH = np.uint64(0x9E3779B97F4A7C15)
-# A shingle found in more blocks than this is site phrasing ("Share this article on ..."), not
-# a repeated caption or lead; it is left out so that pair counting stays linear.
-MAX_REPEAT_OWNERS = 50
 # The page's blocks are tokenised in one pass, lower-cased and joined by " A ": "A" is a token
 # that ``str.lower`` never leaves in a text, so it marks where each block ends.
 _BLOCK_MARK = "A"
@@ -371,10 +364,6 @@ _ABOVE_TITLE = frozenset({"byline", "dateline", "caption", "credit", "debris"})
 _NAME_MIN_WORDS, _NAME_MAX_WORDS = 2, 5
 
 
-def _family_label(block: Block, shape: BlockShape) -> Label | None:
-    return _family_label_of(block.text, shape.family, shape.ends_sentence, shape.n_words)
-
-
 def _family_label_of(
     text: str, family: phrases.Family | None, ends: bool, n_words: int
 ) -> Label | None:
@@ -503,26 +492,6 @@ class _Page:
             and label.reason == COPYRIGHT_REASON
             and phrases.is_page_copyright(self.texts[i])
         )
-
-
-def _is_end_marker(
-    i: int, blocks: list[Block], labels: dict[int, Label], settings: CleaningSettings
-) -> bool:
-    label = labels.get(i)
-    if label is None:
-        return False
-    if label.kind in END_MARKER_KINDS:
-        return label.kind != "credit" or label.reason.startswith("translator")
-    if label.kind == "byline":
-        return True
-    if label.kind == "related":
-        text = blocks[i].text
-        named = _WORD.findall(text.partition(":")[2])
-        return (
-            len(text.split()) <= RELATED_HEADER_MAX_WORDS
-            and len(named) <= settings.related_header_max_named_words
-        )
-    return False
 
 
 def _article_goes_on(page: _Page, i: int, prose: list[int]) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, compress
-from operator import itemgetter, methodcaller
+from operator import itemgetter, methodcaller, not_
 from typing import Any
 
 try:  # the stdlib's regex parser, read once at import to prefilter ``match_family``
@@ -267,11 +267,15 @@ def find_date(text: str) -> DateMatch | None:
     return best
 
 
+# _DIGITS4 spelled so that ``re`` skips to a digit before trying to match.
+_FOUR_DIGITS = re.compile(r"\d\d\d\d")
+
+
 def may_be_dates(texts: Sequence[str]) -> list[int]:
     """Indices of the ``texts`` that ``is_date_only`` may find a date in (the others: None)."""
     limit = DATE_LINE_MAX_WORDS * 12
     short = [i for i, n in enumerate(map(len, texts)) if n <= limit]
-    return list(compress(short, map(_DIGITS4.search, map(texts.__getitem__, short))))
+    return list(compress(short, map(_FOUR_DIGITS.search, map(texts.__getitem__, short))))
 
 
 @lru_cache(maxsize=_SHAPE_CACHE_SIZE)
@@ -1022,9 +1026,24 @@ def match_families(
     return found
 
 
+# AUTHOR_BIO's verb is a whole word ("is", "was", or the first of "serves as", "has been",
+# "currently serves as") after at most an opening bracket, a title and four name words: one
+# of the first seven words. (Should the pattern change, every text is matched.)
+_BIO_PATTERN = (
+    r"^\(?\s*(?:(?:Dr|Prof|Mr|Ms|Mrs|Sir)\.?\s+)?(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})\s+"
+    r"(?:is|was|serves as|has been|currently serves as)\s+(?:(?:a|an|the)\s+)?(?P<rest>.+)$"
+)
+_BIO_VERBS = frozenset({"is", "was", "serves", "has", "currently"})
+_BIO_HEAD = methodcaller("split", None, 7)
+
+
 def may_be_bios(texts: Sequence[str]) -> list[int]:
     """Indices of the ``texts`` ``looks_like_bio`` may accept: AUTHOR_BIO matches them."""
-    return list(compress(range(len(texts)), map(AUTHOR_BIO.match, map(str.strip, texts))))
+    maybe: Iterable[int] = range(len(texts))
+    if AUTHOR_BIO.pattern == _BIO_PATTERN and AUTHOR_BIO.flags == re.UNICODE:
+        no_verb = map(_BIO_VERBS.isdisjoint, map(_BIO_HEAD, texts))
+        maybe = list(compress(maybe, map(not_, no_verb)))
+    return [i for i in maybe if AUTHOR_BIO.match(texts[i].strip())]
 
 
 def looks_like_bio(text: str) -> re.Match[str] | None:
