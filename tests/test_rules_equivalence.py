@@ -30,24 +30,11 @@ from flows.steps.features import block_features
 from flows.steps.normalize import normalize_text
 
 from .conftest import SEEDS
+from .test_speed_equivalence import ref_match_family
 
 Label = BP.Label
 
 # --- references: phrases before the rewrite -------------------------------------------------
-
-_ANY_FAMILY = re.compile("|".join(f"(?:{f.pattern.pattern})" for f in P.FAMILIES), re.IGNORECASE)
-_LONGEST_FAMILY = max(f.max_words for f in P.FAMILIES)
-
-
-def ref_match_family(text: str) -> P.Family | None:
-    n = text.count(" ") + 1
-    if n > _LONGEST_FAMILY or not _ANY_FAMILY.search(text):
-        return None
-    n = len(text.split())
-    for family in P.FAMILIES:
-        if n <= family.max_words and family.pattern.search(text):
-            return family
-    return None
 
 
 def ref_is_url_only(text: str) -> bool:
