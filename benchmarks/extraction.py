@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from flows.config import NlpSettings  # noqa: E402
-from flows.steps.nlp import analyse_batch, keyphrases_from_doc, load_model  # noqa: E402
+from flows.steps.keyphrases import keyphrases_from_doc  # noqa: E402
+from flows.steps.nlp import analyse_batch, load_model  # noqa: E402
 
 try:
     from nltk.stem import PorterStemmer

@@ -16,7 +16,6 @@ from spacy.language import Language
 
 from flows.config import NlpSettings
 from flows.records import Entity, Keyphrase
-from flows.steps import nlp as nlp_step
 from flows.steps.canonical import (
     acronym_definitions,
     canonical_names,
@@ -25,13 +24,12 @@ from flows.steps.canonical import (
     normalise_surface,
     resolve_person_name,
 )
+from flows.steps.keyphrases import DF_TABLE_PATH, keyphrases_from_doc, load_document_frequencies
 from flows.steps.nlp import (
     analyse_batch,
     extract_entities,
     extract_keyphrases,
     harmonise_labels,
-    keyphrases_from_doc,
-    load_document_frequencies,
     load_model,
     split_chunks,
 )
@@ -297,7 +295,7 @@ def test_document_frequency_table_ships_small() -> None:
     dfs = load_document_frequencies()
     assert dfs.n_docs > 1000
     assert dfs.idf("the") < dfs.idf("algorithm") < dfs.idf("zzzunseen")
-    assert nlp_step.DF_TABLE_PATH.stat().st_size < 2_000_000
+    assert DF_TABLE_PATH.stat().st_size < 2_000_000
 
 
 # --- canonical (no model) ------------------------------------------------------------------
