@@ -161,6 +161,8 @@ HONORIFICS: frozenset[str] = frozenset(
     {"mr", "mrs", "ms", "mx", "dr", "prof", "professor", "rev", "reverend", "hon"}
     | {"honourable", "honorable", "mp", "mpp", "mla", "msp"}
 )
+# A capitalised article that is part of a name when it does not start the sentence.
+TITLE_ARTICLES: frozenset[str] = frozenset({"The"})
 POSSESSIVE_TOKENS: frozenset[str] = frozenset({"'s", "’s", "'", "’", "s'", "s’"})
 # Characters trimmed from either end of an entity's text (never the dot of "D.C." or "Inc.").
 EDGE_CHARS = " \t\r\n\"'`“”‘’«»()[]{}<>,;:!?/\\|*#•·-–—"
@@ -195,6 +197,24 @@ PLACE_LABEL = "GPE"
 # Labels an "of"-object may carry when an organisation name absorbs it.
 # (Not ORG: "Quebec Liberal Party for the Parti Québécois" is two names.)
 OF_OBJECT_LABELS: frozenset[str] = frozenset({"GPE", "LOC", "NORP", "FAC"})
+# Most connector + object steps one organisation name absorbs ("of X", "and Y", "for Z").
+MAX_OBJECT_HOPS = 3
+# Lists of names ("A, B and C"): the tokens allowed between members, of which at least one
+# joiner; only people and organisations are relabelled (the model is reliable on places), to
+# the label all other members (at least COORDINATION_MIN_AGREEING of them) share.
+LIST_GLUE_WORDS: frozenset[str] = frozenset({",", ";", "and", "or", "nor", "&", "the"})
+LIST_JOINERS: frozenset[str] = frozenset({",", ";", "and", "or", "nor", "&"})
+COORDINATION_RELABEL_FROM: frozenset[str] = frozenset({"PERSON", "ORG"})
+COORDINATION_RELABEL_TO: frozenset[str] = frozenset({"PERSON", "ORG", "GPE"})
+COORDINATION_MIN_AGREEING = 2
+# Capitalised words that alone name a kind of body or a direction, not one entity ("the
+# State", "the Party", "the South"); dropped when they are a whole span on their own.
+GENERIC_NAME_WORDS: frozenset[str] = frozenset(
+    {"Party", "Parties", "Foundation", "Group", "Groups", "State", "States", "House", "National"}
+    | {"North", "South", "East", "West", "Government", "Administration", "Department"}
+)
+# Labels a dash-joined compound of plain names ("Oakville - Milton") loses to a place label.
+DASH_COMPOUND_RELABEL_FROM: frozenset[str] = frozenset({"ORG", "PERSON"})
 # Labels a surname-only mention may lose to PERSON when it names a person of the same document.
 PERSON_PART_RELABEL_FROM: frozenset[str] = frozenset(
     {"ORG", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}
@@ -222,19 +242,77 @@ def _split_at_separators(doc: Doc, span: _Span) -> list[_Span]:
     begin = span.start
     for i in range(span.start, span.end):
         token = doc[i]
-        spaced_dash = (
-            token.text in DASH_TOKENS
-            and bool(token.whitespace_)
-            and i > 0
-            and bool(doc[i - 1].whitespace_)
-        )
-        if token.text in SEPARATOR_TOKENS or token.is_space or spaced_dash:
+        if token.text in SEPARATOR_TOKENS or token.is_space:
             if i > begin:
                 parts.append(_Span(begin, i, span.label))
             begin = i + 1
     if span.end > begin:
         parts.append(_Span(begin, span.end, span.label))
-    return [piece for part in parts for piece in _split_org_conjunction(doc, part)]
+    return [
+        piece
+        for part in parts
+        for dashed in _split_at_dashes(doc, part)
+        for piece in _split_org_conjunction(doc, dashed)
+    ]
+
+
+def _is_spaced_dash(doc: Doc, i: int) -> bool:
+    token = doc[i]
+    return (
+        token.text in DASH_TOKENS
+        and bool(token.whitespace_)
+        and i > 0
+        and bool(doc[i - 1].whitespace_)
+    )
+
+
+def _dash_joins_one_name(doc: Doc, left: _Span, right: _Span) -> bool:
+    """Whether ``left - right`` is one compound name ("Saskatoon - Humboldt").
+
+    Not when either side lacks a capitalised word or a function word meets the dash
+    ("Reuters - The", "Smith - engineering"), one side is shouted and the other is not (a
+    dateline "PARIS - Le Monde"), both sides are complete organisation names ("Liberal Party -
+    National Party") or, in a PERSON span, both sides are multi-word names (two people).
+    """
+    sides = (range(left.start, left.end), range(right.start, right.end))
+    if left.label == PERSON_LABEL and min(len(side) for side in sides) > 1:
+        return False
+    for side in sides:
+        if not any(_is_capitalised(doc[i]) for i in side):
+            return False
+    if doc[left.end - 1].is_stop or doc[right.start].is_stop:
+        return False
+    shouted = [all(doc[i].is_upper or not doc[i].is_alpha for i in side) for side in sides]
+    if shouted[0] != shouted[1]:
+        return False
+    return not all(any(doc[i].text in ORG_HEAD_WORDS for i in side) for side in sides)
+
+
+def _split_at_dashes(doc: Doc, span: _Span) -> list[_Span]:
+    """``span`` cut at spaced dashes, except between the parts of one compound name."""
+    cuts = [i for i in range(span.start + 1, span.end - 1) if _is_spaced_dash(doc, i)]
+    if not cuts:
+        return [span]
+    pieces = [
+        _Span(begin, end, span.label)
+        for begin, end in zip([span.start, *(c + 1 for c in cuts)], [*cuts, span.end], strict=True)
+    ]
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if _dash_joins_one_name(doc, out[-1], piece):
+            out[-1] = _Span(out[-1].start, piece.end, span.label)
+        else:
+            out.append(piece)
+    # Dash-joined plain names are compound places (districts, regions: "Acadie - Bathurst");
+    # the model often calls them organisations or people.
+    for part in out:
+        if (
+            part.label in DASH_COMPOUND_RELABEL_FROM
+            and any(_is_spaced_dash(doc, i) for i in range(part.start + 1, part.end - 1))
+            and not any(doc[i].text in ORG_HEAD_WORDS for i in range(part.start, part.end))
+        ):
+            part.label = PLACE_LABEL
+    return out
 
 
 def _split_org_conjunction(doc: Doc, span: _Span) -> list[_Span]:
@@ -255,12 +333,31 @@ def _split_org_conjunction(doc: Doc, span: _Span) -> list[_Span]:
 
 def _droppable_lead(token: Token, label: str) -> bool:
     lower = token.lower_
+    if _is_title_article(token):
+        return False
     return (
         token.is_punct
         or token.is_space
         or lower in LEADING_DROP_WORDS
         or (token.is_stop and token.is_lower)
         or (label == PERSON_LABEL and lower.rstrip(".") in HONORIFICS)
+    )
+
+
+def _is_title_article(token: Token) -> bool:
+    """A capitalised "The" inside a sentence belongs to the name ("read The Sunday Herald").
+
+    Not after punctuation: a quote or colon starts a title of its own, and in lists
+    ("Rock the Vote, The Voter Center") the article is as often left out of the name.
+    """
+    i = token.i
+    return (
+        token.text in TITLE_ARTICLES
+        and not token.is_sent_start
+        and i > 0
+        and not token.doc[i - 1].is_punct
+        and i + 1 < len(token.doc)
+        and _is_capitalised(token.doc[i + 1])
     )
 
 
@@ -296,6 +393,9 @@ def _trim(doc: Doc, span: _Span) -> _Span | None:
         end -= 1
     # A name has at least one capitalised word or number ("grey" or "engineering" is not one).
     if start >= end or not any(_is_capitalised(doc[i]) for i in range(start, end)):
+        return None
+    # A bare kind of body or a direction ("the State", "the South") names no one entity.
+    if end - start == 1 and doc[start].text in GENERIC_NAME_WORDS:
         return None
     return _Span(start, end, label)
 
@@ -348,18 +448,13 @@ def _merge_of_objects(doc: Doc, spans: list[_Span]) -> list[_Span]:
         if id(span) in absorbed:
             continue
         if _ends_in_org_head(doc, span):
-            j = _skip_connector(doc, span.end, OF_CONNECTORS)
-            if span.end < j < len(doc) and _same_sentence(doc, span.start, j):
-                nxt = starts.get(j)
-                if nxt is not None and nxt.label in OF_OBJECT_LABELS:
-                    absorbed.add(id(nxt))
-                    span = _Span(span.start, nxt.end, ORG_LABEL)
-                elif (
-                    nxt is None
-                    and (run_end := _capitalised_run_end(doc, j)) > j
-                    and all(s.start >= run_end or s.end <= j for s in spans)
-                ):
-                    span = _Span(span.start, run_end, ORG_LABEL)
+            # "Alliance of Liberals" + "and Democrats" + "for Europe Party": at most one
+            # object per connector, each one a place, people or an unlabelled capitalised run.
+            for _ in range(MAX_OBJECT_HOPS):
+                end = _of_object_end(doc, span, starts, spans, absorbed)
+                if end is None:
+                    break
+                span = _Span(span.start, end, ORG_LABEL)
         elif span.label in NAME_LABELS - {PERSON_LABEL} and span.start >= 2:
             head, connector = doc[span.start - 2], doc[span.start - 1]
             covered = any(s.start <= span.start - 2 < s.end for s in spans)
@@ -368,6 +463,44 @@ def _merge_of_objects(doc: Doc, spans: list[_Span]) -> list[_Span]:
                 span = _Span(span.start - 2, span.end, label)
         out.append(span)
     return out
+
+
+def _of_object_end(
+    doc: Doc, span: _Span, starts: dict[int, _Span], spans: list[_Span], absorbed: set[int]
+) -> int | None:
+    """End of the object joined to organisation name ``span`` by "of|for|and" (None if none).
+
+    "and" joins only a second object of the same kind as the first ("for England and Wales",
+    "of Liberals and Democrats"); an organisation-labelled object ("for Europe Party") only
+    when ``span`` does not itself end in an organisation noun, so "Quebec Liberal Party for the
+    Parti Québécois" stays two names.
+    """
+    last = doc[span.end - 1]
+    conjoined = last.lower_ not in OF_CONNECTORS and doc[span.end].lower_ in CONJUNCTIONS
+    j = span.end + 1 if conjoined else _skip_connector(doc, span.end, OF_CONNECTORS)
+    if not span.end < j < len(doc) or not _same_sentence(doc, span.start, j):
+        return None
+    nxt = starts.get(j)
+    if conjoined:
+        # Same kind on both sides of "and": two places, or two groups of people (plurals).
+        previous = next((s for s in spans if s.end == span.end and id(s) in absorbed), None)
+        if previous is not None and previous.label in PLACE_LABELS:
+            if nxt is None or nxt.label not in PLACE_LABELS:
+                return None
+        elif not last.text.endswith("s") or (nxt is not None and nxt.label != "NORP"):
+            return None
+    if nxt is not None:
+        allowed = OF_OBJECT_LABELS
+        if last.text not in ORG_HEAD_WORDS:
+            allowed = allowed | {ORG_LABEL}
+        if nxt.label not in allowed or id(nxt) in absorbed:
+            return None
+        absorbed.add(id(nxt))
+        return nxt.end
+    run_end = _capitalised_run_end(doc, j)
+    if run_end > j and all(s.start >= run_end or s.end <= j for s in spans):
+        return run_end
+    return None
 
 
 def _merge_conjoined_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
@@ -433,6 +566,47 @@ def _relabel_by_head(doc: Doc, spans: list[_Span]) -> None:
             and doc[span.start + 1].lower_ == "of"
         ):
             span.label = PLACE_LABEL
+
+
+def _coordinations(doc: Doc, spans: list[_Span]) -> list[list[_Span]]:
+    """Runs of names joined only by list punctuation and "and"/"or" ("A, B and C")."""
+    groups: list[list[_Span]] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if groups:
+            previous = groups[-1][-1]
+            gap = doc[previous.end : span.start]
+            if (
+                len(gap) > 0
+                and all(t.lower_ in LIST_GLUE_WORDS for t in gap)
+                and any(t.lower_ in LIST_JOINERS for t in gap)
+                and _same_sentence(doc, previous.end - 1, span.start)
+            ):
+                groups[-1].append(span)
+                continue
+        groups.append([span])
+    return [group for group in groups if len(group) > COORDINATION_MIN_AGREEING]
+
+
+def _relabel_by_coordination(doc: Doc, spans: list[_Span]) -> None:
+    """A person or organisation listed among names of one other kind takes their label.
+
+    Lists are homogeneous ("Fine Gael, Labour and Sinn Féin"; "Will Smith, Rashida Jones and
+    Tom Holland"), and the model mislabels unfamiliar foreign names inside them. At least
+    ``COORDINATION_MIN_AGREEING`` other members must agree and none may share the odd label.
+    """
+    for group in _coordinations(doc, spans):
+        labels = Counter(s.label for s in group)
+        for span in group:
+            if span.label not in COORDINATION_RELABEL_FROM or labels[span.label] > 1:
+                continue
+            others = labels - Counter({span.label: 1})
+            target, count = others.most_common(1)[0]
+            if (
+                count == sum(others.values())
+                and count >= COORDINATION_MIN_AGREEING
+                and target in COORDINATION_RELABEL_TO
+            ):
+                span.label = target
 
 
 def _label_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
@@ -529,6 +703,7 @@ def _repaired_spans(doc: Doc) -> list[_Span]:
     spans = _merge_of_objects(doc, spans)
     spans = _merge_conjoined_names(doc, spans)
     _relabel_by_head(doc, spans)
+    _relabel_by_coordination(doc, spans)
     spans = _label_acronyms(doc, spans)
     spans = _propagate_surnames(doc, spans)
     return _non_overlapping(spans)
