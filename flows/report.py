@@ -78,6 +78,9 @@ def summarize(
     )
 
 
+# Rows of entity_index shown in the report.
+TOP_ENTITIES = 20
+
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
@@ -179,6 +182,25 @@ def render_report(
     parts.append("<h2>Removed segments by kind</h2>")
     parts.append(
         _table(["kind", "segments"], [[k, n] for k, n in removed_kinds.most_common()], {1})
+    )
+    index = tables["entity_index"]
+    top = index.slice(0, TOP_ENTITIES).to_pylist()  # rows come sorted by mentions
+    parts.append(f"<h2>Top entities ({len(top)} of {index.num_rows} in entity_index)</h2>")
+    parts.append(
+        _table(
+            ["canonical", "label", "documents", "mentions", "aliases"],
+            [
+                [
+                    e["canonical"],
+                    e["label"],
+                    e["n_documents"],
+                    e["n_mentions"],
+                    ", ".join(e["aliases"]),
+                ]
+                for e in top
+            ],
+            numeric={2, 3},
+        )
     )
     quarantine = tables["quarantine"].to_pylist()
     parts.append(f"<h2>Quarantine ({len(quarantine)})</h2>")

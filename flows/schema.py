@@ -62,9 +62,31 @@ ENTITIES = pa.schema(
         _field("end", pa.int64(), "End offset into documents.text."),
         _field("text", pa.string(), "Surface text, equal to documents.text[start:end]."),
         _field("label", pa.string(), "spaCy label: PERSON, ORG, GPE, LOC, NORP, ..."),
-        _field("canonical", pa.string(), "Canonical name grouping variants of the same entity."),
+        _field(
+            "canonical",
+            pa.string(),
+            "Corpus-wide name of the entity; (canonical, label) is a row of entity_index.",
+        ),
     ],
     metadata={"doc": "Named entities in the cleaned text."},
+)
+
+ENTITY_INDEX = pa.schema(
+    [
+        _field("canonical", pa.string(), "Name of the entity, one per (canonical, label)."),
+        _field("label", pa.string(), "Label of the entity, as in entities.label."),
+        _field(
+            "aliases",
+            pa.list_(pa.string()),
+            "Distinct surface forms of its mentions (normalised), most frequent first.",
+        ),
+        _field("n_documents", pa.int32(), "Documents with at least one mention."),
+        _field("n_mentions", pa.int32(), "Rows of entities with this canonical and label."),
+    ],
+    metadata={
+        "doc": "One row per entity of the snapshot: its aliases merged across documents "
+        "(see flows/steps/entity_index.py)."
+    },
 )
 
 KEYPHRASES = pa.schema(
@@ -91,6 +113,7 @@ TABLES: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,
     "segments": SEGMENTS,
     "entities": ENTITIES,
+    "entity_index": ENTITY_INDEX,
     "keyphrases": KEYPHRASES,
     "quarantine": QUARANTINE,
 }

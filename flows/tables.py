@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from flows import schema
 from flows.records import ProcessedDocument, Quarantined
+from flows.steps.entity_index import index_corpus
 
 
 def doc_id_for(sha256: str) -> str:
@@ -26,12 +27,17 @@ def build_tables(
     run_id: str,
     pipeline_version: str,
 ) -> dict[str, pa.Table]:
-    """The five published tables for one run."""
+    """The published tables for one run (see :data:`flows.schema.TABLES`).
+
+    Entity names are merged across the run's documents here (:func:`index_corpus`), so
+    ``entities.canonical`` and ``entity_index`` agree.
+    """
     docs: dict[str, list] = {f.name: [] for f in schema.DOCUMENTS}
     segs: dict[str, list] = {f.name: [] for f in schema.SEGMENTS}
     ents: dict[str, list] = {f.name: [] for f in schema.ENTITIES}
     keys: dict[str, list] = {f.name: [] for f in schema.KEYPHRASES}
-    for doc in documents:
+    corpus_entities, index = index_corpus([doc.entities for doc in documents])
+    for doc, entities in zip(documents, corpus_entities, strict=True):
         cleaned = doc.cleaned
         row = {
             "doc_id": doc.doc_id,
@@ -63,7 +69,7 @@ def build_tables(
                 ("text", seg.text),
             ):
                 segs[name].append(value)
-        for ent in doc.entities:
+        for ent in entities:
             for name, value in (
                 ("doc_id", doc.doc_id),
                 ("start", ent.start),
@@ -87,10 +93,18 @@ def build_tables(
         "reason": [q.reason for q in quarantined],
         "run_id": [run_id] * len(quarantined),
     }
+    entity_index = {
+        "canonical": [e.canonical for e in index],
+        "label": [e.label for e in index],
+        "aliases": [list(e.aliases) for e in index],
+        "n_documents": [e.n_documents for e in index],
+        "n_mentions": [e.n_mentions for e in index],
+    }
     return {
         "documents": pa.Table.from_pydict(docs, schema=schema.DOCUMENTS),
         "segments": pa.Table.from_pydict(segs, schema=schema.SEGMENTS),
         "entities": pa.Table.from_pydict(ents, schema=schema.ENTITIES),
+        "entity_index": pa.Table.from_pydict(entity_index, schema=schema.ENTITY_INDEX),
         "keyphrases": pa.Table.from_pydict(keys, schema=schema.KEYPHRASES),
         "quarantine": pa.Table.from_pydict(quarantine, schema=schema.QUARANTINE),
     }

@@ -28,8 +28,13 @@ segments
 entities
   ``doc_exists``, ``doc_text_length`` as for segments; ``text_matches_document`` (null for
   orphans): ``documents.text[start:end] == text``.
+  ``indexed`` (bool): ``(canonical, label)`` is a row of ``entity_index``.
 keyphrases
   ``doc_exists`` as for segments.
+entity_index
+  ``mentions_match_entities`` (bool): ``n_mentions`` equals the number of ``entities`` rows with
+  this ``(canonical, label)``; ``documents_match_entities`` (bool): ``n_documents`` equals the
+  number of distinct ``doc_id`` among them. Every figure of the index traces to entity rows.
 
 Null derived values are "not applicable": GX skips nulls in value-set expectations, and the
 offset check ignores rows whose document is missing, so an orphan row fails ``doc_exists`` only.
@@ -91,9 +96,12 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "segments": ("doc_id", "seq"),
     "entities": ("doc_id", "start", "end"),
     "keyphrases": ("doc_id", "rank"),
+    "entity_index": ("canonical", "label"),
     "quarantine": ("source_name",),
 }
 DOCUMENTS = "documents"
+ENTITIES = "entities"
+ENTITY_INDEX = "entity_index"
 # Tables whose rows point into documents (and whose suites expect the cross-table columns).
 CHILD_TABLES: frozenset[str] = frozenset({"segments", "entities", "keyphrases"})
 # Children whose [start, end) spans index documents.text.
@@ -353,11 +361,84 @@ def _derive_child(table: str, frame: pd.DataFrame, doc_texts: Mapping[str, str])
     return out
 
 
-def _derive(table: str, frame: pd.DataFrame, doc_texts: Mapping[str, str]) -> pd.DataFrame:
+EntityKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class _CrossTable:
+    """What one table's derived columns need to know about the others."""
+
+    doc_texts: Mapping[str, str]
+    # (canonical, label) -> (entity rows, distinct documents) from the entities table, and the
+    # (canonical, label) rows of entity_index; None when that table is not being validated (the
+    # derived column is then null: not applicable).
+    entity_counts: Mapping[EntityKey, tuple[int, int]] | None
+    index_keys: frozenset[EntityKey] | None
+
+
+def _cross_table(frames: Mapping[str, pd.DataFrame]) -> _CrossTable:
+    entities = frames.get(ENTITIES)
+    counts: dict[EntityKey, tuple[int, int]] | None = None
+    if entities is not None and _has(entities, ("doc_id", "canonical", "label")):
+        docs: dict[EntityKey, set[Any]] = {}
+        rows: dict[EntityKey, int] = {}
+        for doc_id, name, label in zip(
+            entities["doc_id"], entities["canonical"], entities["label"], strict=True
+        ):
+            rows[(name, label)] = rows.get((name, label), 0) + 1
+            docs.setdefault((name, label), set()).add(doc_id)
+        counts = {key: (rows[key], len(docs[key])) for key in rows}
+    index = frames.get(ENTITY_INDEX)
+    keys: frozenset[EntityKey] | None = None
+    if index is not None and _has(index, ("canonical", "label")):
+        keys = frozenset(zip(index["canonical"], index["label"], strict=True))
+    return _CrossTable(_document_texts(frames.get(DOCUMENTS)), counts, keys)
+
+
+def _derive_entity_index(frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame:
+    import pandas as pd
+
+    out = frame.copy()
+    if not _has(frame, ("canonical", "label", "n_mentions", "n_documents")):
+        return out
+    if cross.entity_counts is None:
+        out["mentions_match_entities"] = pd.array([None] * len(frame), dtype="boolean")
+        out["documents_match_entities"] = pd.array([None] * len(frame), dtype="boolean")
+        return out
+    counted = [
+        cross.entity_counts.get((n, lab), (0, 0))
+        for n, lab in zip(frame["canonical"], frame["label"], strict=True)
+    ]
+    out["mentions_match_entities"] = pd.array(
+        [_as_int(v) == c[0] for v, c in zip(frame["n_mentions"], counted, strict=True)],
+        dtype="boolean",
+    )
+    out["documents_match_entities"] = pd.array(
+        [_as_int(v) == c[1] for v, c in zip(frame["n_documents"], counted, strict=True)],
+        dtype="boolean",
+    )
+    return out
+
+
+def _derive(table: str, frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame:
+    import pandas as pd
+
     if table == DOCUMENTS:
         return _derive_documents(frame)
+    if table == ENTITY_INDEX:
+        return _derive_entity_index(frame, cross)
     if table in CHILD_TABLES:
-        return _derive_child(table, frame, doc_texts)
+        out = _derive_child(table, frame, cross.doc_texts)
+        if table == ENTITIES and _has(frame, ("canonical", "label")):
+            keys = cross.index_keys
+            out["indexed"] = pd.array(
+                [
+                    None if keys is None else (n, lab) in keys
+                    for n, lab in zip(frame["canonical"], frame["label"], strict=True)
+                ],
+                dtype="boolean",
+            )
+        return out
     return frame
 
 
@@ -514,7 +595,7 @@ def validate_tables(tables: Mapping[str, pa.Table], suites_dir: Path) -> Validat
         .add_batch_definition_whole_dataframe(GX_BATCH_DEFINITION)
     )
     frames = {name: table.to_pandas() for name, table in tables.items()}
-    doc_texts = _document_texts(frames.get(DOCUMENTS))
+    cross = _cross_table(frames)
 
     outcomes: list[ExpectationOutcome] = []
     for name, frame in frames.items():
@@ -522,7 +603,7 @@ def validate_tables(tables: Mapping[str, pa.Table], suites_dir: Path) -> Validat
         if suite is None:
             outcomes.append(_missing_suite(name, suites_dir))
             continue
-        derived = _derive(name, frame, doc_texts)
+        derived = _derive(name, frame, cross)
         for part, data in zip(_split_suite(gx, suite), (frame, derived), strict=True):
             if part.expectations:
                 batch = batch_definition.get_batch(batch_parameters={"dataframe": data})

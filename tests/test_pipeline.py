@@ -20,6 +20,7 @@ import pytest
 
 from flows.evaluation import PRF, document_prf
 from flows.records import BODY_KINDS
+from flows.schema import TABLES
 
 from .conftest import SEEDS
 
@@ -63,10 +64,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (inputs / "legacy.txt").write_bytes(CP1252_ARTICLE.encode("cp1252"))
     output = root / "out"
     result = run_cli("run", "--input", str(inputs), "--output", str(output), "--batch-size", "4")
-    tables = {
-        name: pd.read_parquet(output / name)
-        for name in ("documents", "segments", "entities", "keyphrases", "quarantine")
-    }
+    tables = {name: pd.read_parquet(output / name) for name in TABLES}
     return {"result": result, "output": output, "tables": tables}
 
 
@@ -160,13 +158,32 @@ def test_report_and_validation_are_published(published: dict[str, Any]) -> None:
     assert (output / "report.html").read_text().count("<tr>") > 10
     validation = json.loads((output / "latest" / "validation.json").read_text())
     assert validation["success"] is True
-    assert {o["table"] for o in validation["outcomes"]} == {
-        "documents",
-        "segments",
-        "entities",
-        "keyphrases",
-        "quarantine",
-    }
+    assert {o["table"] for o in validation["outcomes"]} == set(TABLES)
+    assert "Top entities" in (output / "report.html").read_text()
+
+
+def test_entity_index_merges_the_seeds_aliases(published: dict[str, Any]) -> None:
+    """The aliases issue 4 names: one row per entity, whatever the spelling in each seed."""
+    index = published["tables"]["entity_index"]
+    rows = {(r.canonical, r.label): set(r.aliases) for r in index.itertuples()}
+    assert {"US", "U.S.", "United States"} <= rows[("United States", "GPE")]
+    assert {"Senkaku Islands", "Diaoyutai Islands", "Diaoyutais"} <= rows[
+        ("Senkaku Islands", "LOC")
+    ]
+    assert {"SDF", "JSDF", "Self Defense Forces"} <= rows[("Japan Self-Defense Forces", "ORG")]
+    assert {"Shinzo Abe", "Abe Shinzo"} <= next(
+        a for (c, _), a in rows.items() if "Shinzo Abe" in a
+    )
+    entities = published["tables"]["entities"]
+    for alias in ("US", "U.S.", "United States", "US’", "U.S.’s"):
+        canon = set(entities.loc[entities["text"] == alias, "canonical"])
+        assert canon <= {"United States"}, (alias, canon)
+    # Every entity row joins its index row, and the index counts are the rows' counts.
+    joined = entities.merge(index, on=["canonical", "label"], how="left", indicator=True)
+    assert (joined["_merge"] == "both").all()
+    counts = entities.groupby(["canonical", "label"]).size().to_dict()
+    keys = zip(index.canonical, index.label, strict=True)
+    assert dict(zip(keys, index.n_mentions, strict=True)) == counts
 
 
 def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:

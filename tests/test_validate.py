@@ -69,6 +69,10 @@ def valid_rows() -> Rows:
             _entity(0, 11, "Alice Smith", "PERSON"),
             _entity(PARA_1.index("Paris"), PARA_1.index("Paris") + 5, "Paris", "GPE"),
         ],
+        "entity_index": [
+            _index_row("Alice Smith", "PERSON", ["Alice Smith"]),
+            _index_row("Paris", "GPE", ["Paris"]),
+        ],
         "keyphrases": [
             {"doc_id": DOC_ID, "rank": 1, "phrase": "meeting", "score": 0.9},
             {"doc_id": DOC_ID, "rank": 2, "phrase": "Paris", "score": 0.5},
@@ -106,6 +110,16 @@ def _entity(start: int, end: int, text: str, label: str) -> dict[str, Any]:
         "text": text,
         "label": label,
         "canonical": text,
+    }
+
+
+def _index_row(canonical: str, label: str, aliases: list[str]) -> dict[str, Any]:
+    return {
+        "canonical": canonical,
+        "label": label,
+        "aliases": aliases,
+        "n_documents": 1,
+        "n_mentions": 1,
     }
 
 
@@ -442,3 +456,31 @@ def test_import_is_cheap() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_entity_index_counts_must_trace_to_entity_rows() -> None:
+    rows = valid_rows()
+    rows["entity_index"][0]["n_mentions"] = 3
+    report = validate.validate_tables(to_tables(rows, "entities", "entity_index"), SUITES)
+    assert failed(
+        report, "entity_index", "expect_column_values_to_be_in_set", "mentions_match_entities"
+    )
+    assert not report.success
+
+
+def test_an_entity_without_an_index_row_fails() -> None:
+    rows = valid_rows()
+    del rows["entity_index"][1]
+    report = validate.validate_tables(to_tables(rows, "entities", "entity_index"), SUITES)
+    [outcome] = failed(report, "entities", "expect_column_values_to_be_in_set", "indexed")
+    assert "Paris" not in outcome.observed or "start=" in outcome.observed
+    assert not report.success
+
+
+def test_entity_index_key_is_unique() -> None:
+    rows = valid_rows()
+    rows["entity_index"].append(dict(rows["entity_index"][0]))
+    report = validate.validate_tables(to_tables(rows, "entities", "entity_index"), SUITES)
+    assert failed(
+        report, "entity_index", "expect_compound_columns_to_be_unique", "canonical, label"
+    )

@@ -10,7 +10,14 @@ Owns the ``canonical`` field of :class:`flows.records.Entity`. Rules, applied pe
    same document takes that longer name ("Biden" -> "Joe Biden"); ambiguous short names
    ("Clinton" with both "Bill Clinton" and "Hillary Clinton") keep their own name;
 4. case variants of one name share one spelling: not a shouted headline form ("JOE BIDEN")
-   when another exists, else the most frequent ("NATO" over a single "Nato").
+   when another exists, else the most frequent ("NATO" over a single "Nato");
+5. a name found in the shipped gazetteer ``flows/data/entity_aliases.json`` (well-known
+   countries, organisations and places with several names: "U.S.", "USA", "America") takes the
+   gazetteer's canonical name and label. Names are compared by :func:`alias_key`, which ignores
+   case, dots, hyphens and British/American spelling.
+
+Merging across documents (acronyms defined elsewhere, name-order variants) is corpus-level work:
+see :mod:`flows.steps.entity_index`.
 
 Example::
 
@@ -22,11 +29,15 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
+import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from flows.records import Entity
 
@@ -65,6 +76,17 @@ ACRONYM_MIN_INITIAL_SHARE = 0.5
 
 PERSON_LABEL = "PERSON"
 
+GAZETTEER_PATH = Path(__file__).resolve().parents[1] / "data" / "entity_aliases.json"
+# British spellings folded to American ones so that "Self-Defence Forces" and "Self-Defense
+# Forces" compare equal; whole-word or suffix rules only, never names ("Labour" stays).
+_SPELLING_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(def|off|pret)ence\b"), r"\1ense"),
+    (re.compile(r"isation(s?)\b"), r"ization\1"),
+    (re.compile(r"\bcentre(s?)\b"), r"center\1"),
+    (re.compile(r"\bprogramme(s?)\b"), r"program\1"),
+)
+_KEY_SEPARATORS = re.compile(r"[\s\-/]+")
+
 
 def normalise_surface(text: str) -> str:
     """The comparable form of a mention: folded characters, one space, no "the", no possessive."""
@@ -73,6 +95,42 @@ def normalise_surface(text: str) -> str:
     name = _SPACES.sub(" ", name).strip().strip(_EDGE_CHARS).strip()
     name = _POSSESSIVE.sub("", name) if len(name) > 2 else name
     return _LEADING_THE.sub("", name).strip()
+
+
+def alias_key(text: str) -> str:
+    """The key two spellings of one name share: "U.S." and "US"; "Self Defence Forces" and
+    "Self-Defense Forces"; "the US'" and "US"."""
+    key = normalise_surface(text).casefold().replace(".", "")
+    for pattern, replacement in _SPELLING_FOLDS:
+        key = pattern.sub(replacement, key)
+    return _KEY_SEPARATORS.sub(" ", key).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    """A well-known entity: its canonical name and label."""
+
+    canonical: str
+    label: str
+
+
+@functools.lru_cache(maxsize=2)
+def load_gazetteer(path: Path = GAZETTEER_PATH) -> dict[str, GazetteerEntry]:
+    """Alias key -> entry for every name and alias in the gazetteer file.
+
+    Raises ValueError when two entries claim the same alias, which would make a lookup depend on
+    file order.
+    """
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    by_key: dict[str, GazetteerEntry] = {}
+    for item in raw["entries"]:
+        entry = GazetteerEntry(item["canonical"], item["label"])
+        for name in (item["canonical"], *item["aliases"]):
+            key = alias_key(name)
+            if by_key.get(key, entry) != entry:
+                raise ValueError(f"{path}: alias {name!r} belongs to two entries")
+            by_key[key] = entry
+    return by_key
 
 
 def looks_like_acronym(text: str) -> bool:
@@ -190,9 +248,18 @@ def canonical_names(text: str, mentions: Sequence[Mention]) -> list[str]:
 
 
 def canonicalise(text: str, entities: Sequence[Entity]) -> list[Entity]:
-    """``entities`` of ``text`` with their ``canonical`` field filled in."""
+    """``entities`` of ``text`` with their ``canonical`` field filled in.
+
+    A mention the gazetteer knows (by its canonical name or its own text) takes the gazetteer's
+    name and label: general knowledge beats a per-mention guess ("US" tagged ORG is the country).
+    """
     mentions = [(e.start, e.end, e.text, e.label) for e in entities]
-    return [
-        dataclasses.replace(e, canonical=c)
-        for e, c in zip(entities, canonical_names(text, mentions), strict=True)
-    ]
+    gazetteer = load_gazetteer()
+    out: list[Entity] = []
+    for entity, name in zip(entities, canonical_names(text, mentions), strict=True):
+        known = gazetteer.get(alias_key(name)) or gazetteer.get(alias_key(entity.text))
+        if known is not None:
+            out.append(dataclasses.replace(entity, canonical=known.canonical, label=known.label))
+        else:
+            out.append(dataclasses.replace(entity, canonical=name))
+    return out
