@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from flows.records import Entity
-from flows.steps.canonical import alias_key, canonicalise, load_gazetteer
+from flows.steps.canonical import alias_key, canonical_names, canonicalise, load_gazetteer
 from flows.steps.entity_index import IndexEntry, index_corpus
 
 
@@ -148,3 +148,37 @@ def test_index_figures_trace_to_rewritten_mentions() -> None:
         assert row.n_mentions == keys.count((row.canonical, row.label))
     assert index[0].canonical == "Japan"  # most mentioned first
     assert index_corpus([]) == ([], [])
+
+
+def test_an_elliptical_conjunct_takes_the_full_name() -> None:
+    text = "Ships in the East and South China Sea, and North or South Korea."
+    mentions = [
+        (13, 17, "East", "LOC"),
+        (22, 37, "South China Sea", "LOC"),
+        (43, 48, "North", "GPE"),
+        (52, 63, "South Korea", "GPE"),
+    ]
+    assert canonical_names(text, mentions) == [
+        "East China Sea",
+        "South China Sea",
+        "North Korea",
+        "South Korea",
+    ]
+    two_names = [(0, 6, "France", "GPE"), (11, 22, "South Korea", "GPE")]
+    assert canonical_names("France and South Korea", two_names) == ["France", "South Korea"]
+
+
+def test_a_definite_head_noun_stands_for_the_one_longer_name() -> None:
+    text = "The Taiwan Strait is calm. Peace in the Strait matters. Europe and Eastern Europe."
+    mentions = [
+        (4, 17, "Taiwan Strait", "LOC"),
+        (40, 46, "Strait", "LOC"),
+        (56, 62, "Europe", "LOC"),
+        (67, 81, "Eastern Europe", "LOC"),
+    ]
+    assert canonical_names(text, mentions) == [
+        "Taiwan Strait",
+        "Taiwan Strait",
+        "Europe",  # a name of its own: no "the" before it
+        "Eastern Europe",
+    ]

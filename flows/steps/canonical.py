@@ -6,12 +6,15 @@ Owns the ``canonical`` field of :class:`flows.records.Entity`. Rules, applied pe
    "the" and a trailing possessive ("'s", "'") removed;
 2. acronyms defined by the text, ``Long Name (LN)`` or ``LN (Long Name)``, map the short form to
    the long one wherever the short form occurs in the document;
-3. a PERSON mention that is the first or last name(s) of exactly one longer PERSON mention in the
+3. an elliptical conjunct takes the name it abbreviates ("East" in "East and South China Sea"
+   is "East China Sea"), and a one-word name that is the head of exactly one longer name of
+   its label is that name ("the Strait" after "Taiwan Strait");
+4. a PERSON mention that is the first or last name(s) of exactly one longer PERSON mention in the
    same document takes that longer name ("Biden" -> "Joe Biden"); ambiguous short names
    ("Clinton" with both "Bill Clinton" and "Hillary Clinton") keep their own name;
-4. case variants of one name share one spelling: not a shouted headline form ("JOE BIDEN")
+5. case variants of one name share one spelling: not a shouted headline form ("JOE BIDEN")
    when another exists, else the most frequent ("NATO" over a single "Nato");
-5. a name found in the shipped gazetteer ``flows/data/entity_aliases.json`` (well-known
+6. a name found in the shipped gazetteer ``flows/data/entity_aliases.json`` (well-known
    countries, organisations and places with several names: "U.S.", "USA", "America") takes the
    gazetteer's canonical name and label. Names are compared by :func:`alias_key`, which ignores
    case, dots, hyphens and British/American spelling.
@@ -65,6 +68,18 @@ _EDGE_CHARS = "\"'`,;:!?()[]{}<>-/\\|*#"
 # Text allowed between a long form and its parenthesised short form, and after the short form.
 _OPEN_PAREN = re.compile(r"\s*[(\[]\s*$")
 _CLOSE_PAREN = re.compile(r"^\s*[)\]]")
+# "the " right before a mention (searched with endpos = the mention's start).
+_DEFINITE_BEFORE = re.compile(r"\b[Tt]he\s+$")
+# Labels whose one-word mentions are never a shortened longer name of the document.
+HEAD_NAME_EXCLUDED_LABELS: frozenset[str] = frozenset({"PERSON", "NORP"})
+# Modifiers that coordinate elliptically in place and organisation names ("North and South
+# Korea", "Upper and Lower House"): the left conjunct lacks the shared head.
+ELLIPTICAL_MODIFIERS: frozenset[str] = frozenset(
+    {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central"}
+    | {"Northeast", "Northwest", "Southeast", "Southwest", "Upper", "Lower", "Inner", "Outer"}
+)
+# Text between two conjoined names: "East and South China Sea", "North or South Korea".
+_CONJUNCTION_GAP = re.compile(r"\s+(?:and|or|&)\s+")
 
 # Acronym shape: 2..10 characters, starts with a capital, at least two capitals, no spaces
 # ("NATO", "PvdA", "U.S.", "PML-N").
@@ -223,12 +238,66 @@ def _is_shouted(name: str) -> bool:
     return name.isupper() and not looks_like_acronym(name)
 
 
+def _coordinated_names(text: str, mentions: Sequence[Mention]) -> dict[int, str]:
+    """Full names of elliptical conjuncts: "East" in "the East and South China Sea".
+
+    A one-word mention followed by "and"/"or" and a longer mention of the same label shares the
+    longer one's head when both start with a parallel modifier (a compass point or the like):
+    "East" + "China Sea" -> "East China Sea"; "North" in "North and South Korea" -> "North
+    Korea". "France and South Korea" is two names. Keys are positions in ``mentions``.
+    """
+    order = sorted(range(len(mentions)), key=lambda i: mentions[i][0])
+    found: dict[int, str] = {}
+    for i, j in itertools.pairwise(order):
+        (_, a_end, a_text, a_label), (b_start, _, b_text, b_label) = mentions[i], mentions[j]
+        left, right = normalise_surface(a_text), normalise_surface(b_text).split()
+        if (
+            a_label == b_label
+            and left in ELLIPTICAL_MODIFIERS
+            and len(right) > 1
+            and right[0] in ELLIPTICAL_MODIFIERS
+            and _CONJUNCTION_GAP.fullmatch(text[a_end:b_start])
+        ):
+            found[i] = " ".join([left, *right[1:]])
+    return found
+
+
+def _head_names(text: str, mentions: Sequence[Mention], names: Sequence[str]) -> dict[int, str]:
+    """Definite head nouns that stand for a longer name: "the Strait" after "Taiwan Strait".
+
+    A one-word mention right after "the" whose word ends exactly one longer name of its label in
+    the document takes that name. The "the" matters: "Europe" beside "Eastern Europe" is a name
+    of its own, "the Strait" is not. Not for persons (see :func:`resolve_person_name`) or
+    nationalities. Keys are positions in ``mentions``.
+    """
+    longer: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for name, (_, _, _, label) in zip(names, mentions, strict=True):
+        words = name.split()
+        if len(words) > 1:
+            longer[(words[-1], label)].add(name)
+    found: dict[int, str] = {}
+    for i, (start, _, _, label) in enumerate(mentions):
+        full = longer.get((names[i], label))
+        if (
+            full
+            and len(full) == 1
+            and label not in HEAD_NAME_EXCLUDED_LABELS
+            and _DEFINITE_BEFORE.search(text, 0, start)
+        ):
+            found[i] = next(iter(full))
+    return found
+
+
 def canonical_names(text: str, mentions: Sequence[Mention]) -> list[str]:
     """The canonical name of every mention of one document, in the order given."""
     names = [normalise_surface(m[2]) or m[2] for m in mentions]
     labels = [m[3] for m in mentions]
     acronyms = acronym_definitions(text, mentions)
     names = [acronyms.get(n, n) for n in names]
+    for i, full in _coordinated_names(text, mentions).items():
+        names[i] = full
+    for i, full in _head_names(text, mentions, names).items():
+        names[i] = full
     persons = _person_full_names(names, labels)
     names = [
         persons.get(n, n) if lab == PERSON_LABEL else n
