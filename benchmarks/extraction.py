@@ -3,8 +3,9 @@
 Owns ``benchmarks/extraction.py``. Reads the dev benchmarks under ``../shared/benchmarks`` (see
 each folder's README for data and metric) and prints, in one run:
 
-1. crossner-politics-dev entity P/R/F1 with the README's coarse evaluation, for spaCy's raw
-   spans, spans with a leading "the" stripped, and Broadsheet's ``analyse_batch``;
+1. crossner-politics-dev entity P/R/F1 with the README's coarse evaluation, overall and per
+   coarse type (PER, ORG, LOC), for spaCy's raw spans, spans with a leading "the" stripped, and
+   Broadsheet's ``analyse_batch``;
 2. kpcrowd-dev and inspec-dev keyphrase P/R/F1 @5/@10/@15 (lowercase, end punctuation stripped,
    NLTK Porter stems, exact match, per-document then averaged) for Broadsheet and textacy's
    yake/textrank/scake (sgrank with ``--with-sgrank``), with ms per 1,000 words of the
@@ -190,6 +191,20 @@ def ner_prf(sentences: Sequence[NerSentence], predicted: Sequence[list[Span]]) -
     return precision, recall, f1
 
 
+def ner_prf_by_type(
+    sentences: Sequence[NerSentence], predicted: Sequence[list[Span]]
+) -> dict[str, tuple[float, ...]]:
+    """:func:`ner_prf` restricted to each coarse type (gold and predicted spans of that type)."""
+    result: dict[str, tuple[float, ...]] = {}
+    for coarse in sorted(set(GOLD_COARSE.values()), key=("PER", "ORG", "LOC").index):
+        gold_only = [
+            NerSentence(s.text, [g for g in s.gold if g[2] == coarse], s.ignored) for s in sentences
+        ]
+        mine = [[p for p in spans if SYSTEM_COARSE.get(p[2]) == coarse] for spans in predicted]
+        result[coarse] = ner_prf(gold_only, mine)
+    return result
+
+
 def bench_entities(stride: int) -> None:
     sentences = load_crossner(stride)
     settings = NlpSettings()
@@ -215,14 +230,18 @@ def bench_entities(stride: int) -> None:
         f"\n## Entities: crossner-politics-dev ({len(sentences)} sentences, "
         f"{sum(len(s.gold) for s in sentences)} gold spans; README: raw 0.487, the 0.694)"
     )
-    print(f"{'system':<28}{'P':>7}{'R':>7}{'F1':>7}")
+    types = ("PER", "ORG", "LOC")
+    header = "".join(f"{f'{t} P':>8}{f'{t} R':>8}{f'{t} F1':>8}" for t in types)
+    print(f"{'system':<28}{'P':>7}{'R':>7}{'F1':>7}{header}")
     for name, predicted in (
         ("en_core_web_sm raw", raw),
         ('en_core_web_sm "the" strip', the_stripped),
         ("broadsheet", ours),
     ):
         p, r, f = ner_prf(sentences, predicted)
-        print(f"{name:<28}{p:>7.3f}{r:>7.3f}{f:>7.3f}")
+        by_type = ner_prf_by_type(sentences, predicted)
+        cells = "".join(f"{v:>8.3f}" for t in types for v in by_type[t])
+        print(f"{name:<28}{p:>7.3f}{r:>7.3f}{f:>7.3f}{cells}")
 
 
 # ---------------------------------------------------------------------------------------------
