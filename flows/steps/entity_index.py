@@ -28,13 +28,15 @@ so ``entities`` joins ``entity_index`` on ``(canonical, label)``, which is uniqu
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flows.records import Entity
-from flows.steps.canonical import alias_key, load_gazetteer, looks_like_acronym, normalise_surface
+from flows.steps import canonical
+from flows.steps.canonical import load_gazetteer, looks_like_acronym
 
 PERSON_LABEL = "PERSON"
 PLACE_LABELS: frozenset[str] = frozenset({"GPE", "LOC", "FAC"})
@@ -46,6 +48,10 @@ ISLANDS_SUFFIX = " islands"
 _WORD = re.compile(r"[^\W_][\w'’-]*")
 
 Node = tuple[str, str]  # (canonical name, label) as produced per document
+
+# A corpus repeats the same names and surface texts many times: compute each once per process.
+alias_key = functools.lru_cache(maxsize=1 << 16)(canonical.alias_key)
+normalise_surface = functools.lru_cache(maxsize=1 << 16)(canonical.normalise_surface)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,7 @@ def _initials(name: str) -> str:
     return "".join(p[0] for p in parts).upper()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_acronym(name: str) -> bool:
     return looks_like_acronym(name) and " " not in name
 
