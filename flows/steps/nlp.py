@@ -5,13 +5,16 @@ over spaCy's NER, and the batch API that feeds the keyphrase extractor. Canonica
 :mod:`flows.steps.canonical`. Plain typed functions; orchestration lives elsewhere.
 
 Entities: spaCy's spans, restricted to ``NlpSettings.entity_labels`` and repaired by general rules
-(no name lists): split at separators (brackets, slashes, commas, spaced dashes); trim determiners,
-courtesy titles, possessives, punctuation and dangling function words; join ``Party`` +
-``of|for`` + place into one organisation ("Communist Party of Greece") and
-``Peace and Freedom Party``-style conjunctions; relabel names ending in an organisation noun;
-label a parenthesised acronym like its long form ("Democratic Unionist Party (DUP)") and
-propagate acronyms and surnames of multi-word PERSON names through the document; finally give
-every name one label per document (majority vote). Offsets are Python string indices into the
+(no name lists): split at separators (brackets, slashes, commas; spaced dashes only between
+different names, so "Saskatoon - Humboldt" stays one place); trim determiners (not a
+mid-sentence "The"), courtesy titles, possessives, punctuation, dangling function words and bare
+generic words ("State", "South"); join ``Party`` + ``of|for|and`` objects into one organisation
+("Communist Party of Greece", "Alliance of Liberals and Democrats for Europe Party"),
+``Peace and Freedom Party``-style conjunctions, a first name glued to a person and a name with
+a lowercase "party"; relabel names ending in an organisation noun and the odd member of a
+list of names; label a parenthesised acronym like its long form ("Democratic Unionist Party
+(DUP)") and propagate acronyms and surnames of multi-word PERSON names through the document;
+finally give every name one label per document (majority vote). Offsets are Python string indices into the
 given text and ``text[e.start:e.end] == e.text`` always holds.
 
 Keyphrases come from :mod:`flows.steps.keyphrases`, over the same parsed chunks.
