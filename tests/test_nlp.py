@@ -381,9 +381,11 @@ def _repaired(
     ents: list[tuple[str, str]],
     pos: dict[str, str] | None = None,
     sent_start: bool = True,
+    tags: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """``(text, label)`` of the repaired spans of ``text`` (tokens split on single spaces) with
-    ``ents`` given as (exact token sequence, label); ``pos`` sets POS tags by word."""
+    ``ents`` given as (exact token sequence, label); ``pos`` and ``tags`` set POS and
+    fine-grained tags by word."""
     words = text.split(" ")
     iob = ["O"] * len(words)
     for name, label in ents:
@@ -398,6 +400,7 @@ def _repaired(
         ents=iob,
         pos=[(pos or {}).get(w, "PROPN" if w[:1].isupper() else "X") for w in words],
         sent_starts=[sent_start] + [False] * (len(words) - 1),
+        tags=[(tags or {}).get(w, "") for w in words],
     )
     return [(doc[s.start : s.end].text, s.label) for s in nlp_step._repaired_spans(doc)]
 
@@ -473,6 +476,85 @@ def test_name_and_lowercase_party_are_one_org(nlp: Language) -> None:
     assert _repaired(nlp, "joined the Likud party", [("Likud", "GPE")]) == [("Likud party", "ORG")]
 
 
+def test_titles_are_not_names(nlp: Language) -> None:
+    text = "former U.S. Congresswoman Geraldine Ferraro won"
+    ents = [("U.S. Congresswoman", "ORG"), ("Geraldine Ferraro", "PERSON")]
+    assert _repaired(nlp, text, ents) == [("U.S.", "GPE"), ("Geraldine Ferraro", "PERSON")]
+    # A title alone is no name; the holder after "<title> of <portfolio>" is a person.
+    text = "Principal Deputy Assistant Secretary of Defense David Helvey stated"
+    ents = [("Principal", "PERSON"), ("Defense David Helvey", "ORG")]
+    assert _repaired(nlp, text, ents, pos={"of": "ADP"}) == [("David Helvey", "PERSON")]
+
+
+def test_shapes_that_are_not_persons(nlp: Language) -> None:
+    assert _repaired(nlp, "between the JDSF and", [("JDSF", "PERSON")]) == [("JDSF", "ORG")]
+    plural = {"Guards": "NNPS", "Fitzsimons": "NNPS"}
+    text = "the respective Coast Guards met"
+    assert _repaired(nlp, text, [("Coast Guards", "PERSON")], tags=plural) == [
+        ("Coast Guards", "ORG")
+    ]
+    text = "leader Jeanette Fitzsimons spoke"
+    assert _repaired(nlp, text, [("Jeanette Fitzsimons", "PERSON")], tags=plural) == [
+        ("Jeanette Fitzsimons", "PERSON")
+    ]
+    assert _repaired(nlp, "Bilaterally , ties grow", [("Bilaterally", "PERSON")]) == []
+    assert _repaired(nlp, "the U.S.-Korea summit", [("U.S.-Korea", "PERSON")]) == []
+
+
+def test_place_names_are_joined_and_known_places_relabelled(nlp: Language) -> None:
+    ents = [("Peninsular", "GPE"), ("Malaysia", "GPE")]
+    assert _repaired(nlp, "Peninsular Malaysia borders", ents) == [("Peninsular Malaysia", "GPE")]
+    ents = [("Washington", "GPE"), ("D.C.", "GPE")]
+    assert _repaired(nlp, "in Washington , D.C. today", ents) == [("Washington , D.C.", "GPE")]
+    assert _repaired(nlp, "carried Santa Barbara Counties", [("Santa Barbara", "GPE")]) == [
+        ("Santa Barbara Counties", "GPE")
+    ]
+    assert _repaired(nlp, "annexation of Crimea", [("Crimea", "ORG")]) == [("Crimea", "GPE")]
+
+
+def test_head_first_foreign_party_names_run_on(nlp: Language) -> None:
+    ents = [("Partai Komunis", "FAC"), ("Indonesia", "GPE")]
+    assert _repaired(nlp, "the Partai Komunis Indonesia won", ents) == [
+        ("Partai Komunis Indonesia", "ORG")
+    ]
+    text = "the Parti des Réformes et des Libertés de Wallonie won"
+    ents = [("Parti des Réformes", "ORG"), ("Libertés de Wallonie", "ORG")]
+    assert _repaired(nlp, text, ents) == [("Parti des Réformes et des Libertés de Wallonie", "ORG")]
+
+
+def test_acronyms_and_their_long_forms_are_organisations(nlp: Language) -> None:
+    assert _repaired(nlp, "votes for the SDI rose in AD 1200", []) == [("SDI", "ORG")]
+    text = "joined Action démocratique du Québec ( ADQ ) later"
+    assert _repaired(nlp, text, []) == [("Action démocratique du Québec", "ORG"), ("ADQ", "ORG")]
+    text = "comprising Liga Komunista Iraultzailea ( LKI ) and"
+    assert _repaired(nlp, text, [("Liga Komunista Iraultzailea", "PERSON")]) == [
+        ("Liga Komunista Iraultzailea", "ORG"),
+        ("LKI", "ORG"),
+    ]
+
+
+def test_two_bodies_in_one_span_are_split(nlp: Language) -> None:
+    text = "Labour Students or Union of Jewish Students"
+    assert _repaired(nlp, text, [(text, "ORG")]) == [
+        ("Labour Students", "ORG"),
+        ("Union of Jewish Students", "ORG"),
+    ]
+    text = "leaders of the Scottish National Party and Plaid Cymru"
+    assert _repaired(nlp, text, [("Scottish National Party and Plaid Cymru", "ORG")]) == [
+        ("Scottish National Party", "ORG"),
+        ("Plaid Cymru", "ORG"),
+    ]
+
+
+def test_rank_titles_and_regnal_numbers_belong_to_persons(nlp: Language) -> None:
+    ents = [("Jeffrey Donaldson", "PERSON")]
+    assert _repaired(nlp, "by Sir Jeffrey Donaldson", ents) == [("Sir Jeffrey Donaldson", "PERSON")]
+    ents = [("Adlai Stevenson", "PERSON")]
+    assert _repaired(nlp, "then Adlai Stevenson II won", ents) == [("Adlai Stevenson II", "PERSON")]
+    # The pronoun "I" after a name is not a numeral.
+    assert _repaired(nlp, "told Smith I would", [("Smith", "PERSON")]) == [("Smith", "PERSON")]
+
+
 # --- seeds: known errors stay fixed ------------------------------------------------------------
 
 
@@ -504,3 +586,13 @@ def test_seed_entities_have_no_known_errors(
     # The publisher's address block is boilerplate, not article text.
     address_words = ("Tingzhou", "Zhongzheng", "Taipei City", "886-2")
     assert not [e for e in everything if any(w in e.text for w in address_words)]
+    # Plural noun heads, adverbs, titles, acronyms and place compounds are not people.
+    not_persons = ("Coast Guards", "Bilaterally", "Principal", "JDSF", "U.S.-Korea")
+    assert not [e for e in everything if e.text in not_persons and e.label == "PERSON"]
+    assert not [e for e in everything if e.text in {"Bilaterally", "Principal", "U.S.-Korea"}]
+    crimea = [e for e in everything if e.text == "Crimea"]
+    assert crimea and all(e.label in {"GPE", "LOC"} for e in crimea)
+    # "Defense David Helvey" (ORG) gives the person; his surname alone is that person too.
+    assert ("David Helvey", "PERSON") in {(e.text, e.label) for e in everything}
+    helvey = [e for e in everything if e.text == "Helvey"]
+    assert helvey and all(e.label == "PERSON" for e in helvey)

