@@ -94,9 +94,8 @@ class NlpSettings:
     max_chars: int = 200_000
     keyphrase_top_k: int = 10
     keyphrase_max_words: int = 4
-    # Keyphrase score = count * mean IDF * n_words ** exponent / (1 + first position); a
-    # candidate nested in (or containing) a picked one is multiplied by the penalty.
-    keyphrase_length_exponent: float = 0.3
+    # Keyphrases are picked greedily by model probability; a candidate nested in (or
+    # containing) a picked one is multiplied by the penalty.
     keyphrase_nested_penalty: float = 0.7
     entity_labels: tuple[str, ...] = (
         "PERSON",
