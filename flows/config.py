@@ -110,6 +110,20 @@ class NlpSettings:
         "LAW",
         "LANGUAGE",
     )
+    # Entity repair rules (flows/steps/nlp.py). Longest unlabelled capitalised run taken as a
+    # conjunct ("Peace" and Freedom Party) or an "of"-object; an untagged name ending in an
+    # organisation noun may be twice as long.
+    entity_max_capitalised_run: int = 4
+    # Most "of X" / "and Y" / "for Z" steps one organisation name absorbs.
+    entity_max_object_hops: int = 3
+    # A person or organisation in a list takes the label at least this many other members share.
+    entity_coordination_min_agreeing: int = 2
+    # Longest name part (tokens) glued to an adjacent PERSON span ("Jogesh" Chandra Bagal).
+    entity_max_glued_name_tokens: int = 2
+    # Longest head-first foreign party name ("Parti des Réformes et des Libertés de Wallonie").
+    entity_max_foreign_name_tokens: int = 10
+    # Longest long form (tokens) whose initials spell a bracketed acronym.
+    entity_acronym_long_form_max_tokens: int = 8
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from flows import clean_text
 from flows.config import NlpSettings
@@ -566,6 +566,100 @@ def seed_entities(seed_texts: dict[str, str]) -> dict[str, tuple[str, list[Entit
         key: (text, entities)
         for (key, text), (entities, _) in zip(cleaned.items(), results, strict=True)
     }
+
+
+def test_untagged_names_ending_in_an_organisation_noun_are_organisations(
+    nlp: Language,
+) -> None:
+    # A possessive inside the run; the "of" object is joined afterwards.
+    assert _repaired(
+        nlp, "ties with the Farmers ' Party of Narnia , said Ann", [("Narnia", "GPE")]
+    ) == [("Farmers ' Party of Narnia", "ORG")]
+    # An inner "the"; a leading "the" and lowercase words stay out.
+    assert _repaired(nlp, "they joined the Save the Otters Coalition in May", []) == [
+        ("Save the Otters Coalition", "ORG")
+    ]
+    # A place or group name right before the run joins it; a person does not.
+    assert _repaired(nlp, "the East Utopian Farmers Party met", [("East Utopian", "NORP")]) == [
+        ("East Utopian Farmers Party", "ORG")
+    ]
+    assert _repaired(nlp, "as Jan Novak Green Party leader", [("Jan Novak", "PERSON")]) == [
+        ("Jan Novak", "PERSON"),
+        ("Green Party", "ORG"),
+    ]
+    # The last organisation noun ends the name ("Network" inside does not cut it).
+    assert _repaired(nlp, "the Ocean Network Information Centre said", []) == [
+        ("Ocean Network Information Centre", "ORG")
+    ]
+    # A bare head followed by "for" + a capitalised word starts a head-first name.
+    assert _repaired(nlp, "members of the Party for the Otters voted", []) == [
+        ("Party for the Otters", "ORG")
+    ]
+    # GPE-prone heads and lone heads are not names on their own.
+    assert _repaired(nlp, "the Union was formed and the Party split", []) == []
+
+
+def test_governing_boards_and_party_coalitions_name_the_organisation(nlp: Language) -> None:
+    assert _repaired(
+        nlp,
+        "sat on the Board of Directors of the Otter Trust in 2001",
+        [("Board of Directors of the Otter Trust", "ORG")],
+    ) == [("Otter Trust", "ORG")]
+    # A board that is the organisation's own name (no organisation noun after it) stays.
+    assert _repaired(nlp, "the Board of Health met", [("Board of Health", "ORG")]) == [
+        ("Board of Health", "ORG")
+    ]
+    assert _repaired(
+        nlp, "the Utopian Labour Party Coalition won", [("Utopian Labour Party Coalition", "ORG")]
+    ) == [("Utopian Labour Party", "ORG")]
+
+
+def test_names_listed_after_a_plural_organisation_noun_are_organisations(
+    nlp: Language,
+) -> None:
+    assert _repaired(
+        nlp,
+        "parties such as Zorba and Kelpie won seats",
+        [("Zorba", "PERSON"), ("Kelpie", "PERSON")],
+    ) == [("Zorba", "ORG"), ("Kelpie", "ORG")]
+    assert _repaired(
+        nlp,
+        "the opposition parties Zorba , Kelpie and Mabel Party",
+        [("Zorba", "PERSON"), ("Kelpie", "GPE"), ("Mabel Party", "ORG")],
+    ) == [("Zorba", "ORG"), ("Kelpie", "ORG"), ("Mabel Party", "ORG")]
+    # Not after other nouns, and group names (NORP) keep their label.
+    assert _repaired(
+        nlp, "leaders such as Zorba and Kelpie", [("Zorba", "PERSON"), ("Kelpie", "PERSON")]
+    ) == [("Zorba", "PERSON"), ("Kelpie", "PERSON")]
+    assert _repaired(nlp, "groups such as Utopian voters", [("Utopian", "NORP")]) == [
+        ("Utopian", "NORP")
+    ]
+
+
+def test_a_plain_name_of_an_organisation_is_its_member(nlp: Language) -> None:
+    assert _repaired(
+        nlp, "behind Ted Voss of the UOP in 1983", [("Ted Voss", "ORG"), ("UOP", "ORG")]
+    ) == [("Ted Voss", "PERSON"), ("UOP", "ORG")]
+    # Not a name with an organisation noun, nor one of a place or a person.
+    assert _repaired(
+        nlp,
+        "the Youth Council of the UOP met",
+        [("Youth Council", "ORG"), ("UOP", "ORG")],
+    ) == [("Youth Council", "ORG"), ("UOP", "ORG")]
+    assert _repaired(nlp, "Ted Voss of Narnia spoke", [("Ted Voss", "ORG"), ("Narnia", "GPE")]) == [
+        ("Ted Voss", "ORG"),
+        ("Narnia", "GPE"),
+    ]
+
+
+def test_entity_rule_thresholds_come_from_settings(nlp: Language) -> None:
+    # Two agreeing members relabel the odd one by default; a stricter setting keeps it.
+    doc = nlp.make_doc("met Ann Lee , Bo Chan and Kim Ito")
+    doc.ents = [Span(doc, 1, 3, "PERSON"), Span(doc, 4, 6, "ORG"), Span(doc, 7, 9, "ORG")]
+    default = [s.label for s in nlp_step._repaired_spans(doc)]
+    assert default == ["ORG", "ORG", "ORG"]
+    strict = NlpSettings(entity_coordination_min_agreeing=3)
+    assert [s.label for s in nlp_step._repaired_spans(doc, strict)] == ["PERSON", "ORG", "ORG"]
 
 
 def test_seed_entities_have_no_known_errors(

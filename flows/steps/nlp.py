@@ -18,8 +18,12 @@ drop titles ("Principal", "U.S. Congresswoman") and non-person shapes (acronyms,
 heads, adverbs, hyphenated place pairs); join adjacent places, "Washington, D.C." and "X
 Counties"; run head-first foreign party names over their lowercase connectors ("Parti des
 Réformes et des Libertés de Wallonie"); relabel names in ``flows/data/place_names.txt``;
-add rank titles and regnal numbers to persons; add untagged acronyms and the long forms that
-spell them as ORG; finally give every name one label per document (majority vote). Offsets are Python string indices into the
+add rank titles and regnal numbers to persons; make untagged capitalised runs ending in an
+organisation noun ORG ("Stop the War Coalition", "Party for the Animals"), strip a governing
+"Board of" and a trailing party "Coalition", make names listed after "parties such as" ORG and a
+plain name "of" an organisation a PERSON; add untagged acronyms and the long forms that
+spell them as ORG; finally give every name one label per document (majority vote). The rules'
+thresholds are the ``NlpSettings.entity_*`` fields. Offsets are Python string indices into the
 given text and ``text[e.start:e.end] == e.text`` always holds.
 
 Keyphrases come from :mod:`flows.steps.keyphrases`, over the same parsed chunks.
@@ -212,9 +216,6 @@ OF_CONNECTORS: frozenset[str] = frozenset({"of", "for"})
 CONJUNCTIONS: frozenset[str] = frozenset({"and", "&"})
 # Words between two complete organisation names inside one spaCy span.
 SPLITTING_CONNECTORS: frozenset[str] = CONJUNCTIONS | {"for"}
-# Longest run of capitalised words taken as an unlabelled conjunct ("Peace" and Freedom Party)
-# or as the object of "X Fund for <Nature>".
-MAX_CAPITALISED_RUN = 4
 ORG_LABEL = "ORG"
 PERSON_LABEL = "PERSON"
 PLACE_LABELS: frozenset[str] = frozenset({"GPE", "LOC"})
@@ -222,16 +223,13 @@ PLACE_LABEL = "GPE"
 # Labels an "of"-object may carry when an organisation name absorbs it.
 # (Not ORG: "Quebec Liberal Party for the Parti Québécois" is two names.)
 OF_OBJECT_LABELS: frozenset[str] = frozenset({"GPE", "LOC", "NORP", "FAC"})
-# Most connector + object steps one organisation name absorbs ("of X", "and Y", "for Z").
-MAX_OBJECT_HOPS = 3
 # Lists of names ("A, B and C"): the tokens allowed between members, of which at least one
 # joiner; only people and organisations are relabelled (the model is reliable on places), to
-# the label all other members (at least COORDINATION_MIN_AGREEING of them) share.
+# the label all other members (at least NlpSettings.entity_coordination_min_agreeing) share.
 LIST_GLUE_WORDS: frozenset[str] = frozenset({",", ";", "and", "or", "nor", "&", "the"})
 LIST_JOINERS: frozenset[str] = frozenset({",", ";", "and", "or", "nor", "&"})
 COORDINATION_RELABEL_FROM: frozenset[str] = frozenset({"PERSON", "ORG"})
 COORDINATION_RELABEL_TO: frozenset[str] = frozenset({"PERSON", "ORG", "GPE"})
-COORDINATION_MIN_AGREEING = 2
 # Capitalised words that alone name a kind of body or a direction, not one entity ("the
 # State", "the Party", "the South"); dropped when they are a whole span on their own.
 GENERIC_NAME_WORDS: frozenset[str] = frozenset(
@@ -240,8 +238,6 @@ GENERIC_NAME_WORDS: frozenset[str] = frozenset(
 )
 # Lowercase nouns that make the name before them an organisation ("Likud party").
 LOWERCASE_ORG_NOUNS: frozenset[str] = frozenset({"party", "movement"})
-# Longest name part (in tokens) joined to an adjacent PERSON span ("Jogesh" Chandra Bagal).
-MAX_GLUED_NAME_TOKENS = 2
 # Labels a dash-joined compound of plain names ("Oakville - Milton") loses to a place label.
 DASH_COMPOUND_RELABEL_FROM: frozenset[str] = frozenset({"ORG", "PERSON"})
 # Labels a surname-only mention may lose to PERSON when it names a person of the same document.
@@ -434,11 +430,12 @@ def _same_sentence(doc: Doc, first: int, last: int) -> bool:
     return not any(doc[i].is_sent_start for i in range(first + 1, last + 1))
 
 
-def _capitalised_run_end(doc: Doc, start: int) -> int:
-    """End of the run of capitalised alphabetic tokens starting at ``start`` (same sentence)."""
+def _capitalised_run_end(doc: Doc, start: int, max_run: int) -> int:
+    """End of the run of capitalised alphabetic tokens starting at ``start`` (same sentence,
+    at most ``max_run`` tokens)."""
     end = start
     while (
-        end < min(len(doc), start + MAX_CAPITALISED_RUN)
+        end < min(len(doc), start + max_run)
         and doc[end].is_alpha
         and _is_capitalised(doc[end])
         and (end == start or not doc[end].is_sent_start)
@@ -467,7 +464,82 @@ def _ends_in_org_head(doc: Doc, span: _Span) -> bool:
     return False
 
 
-def _merge_of_objects(doc: Doc, spans: list[_Span]) -> list[_Span]:
+def _add_untagged_org_names(doc: Doc, spans: list[_Span], limits: NlpSettings) -> list[_Span]:
+    """Untagged capitalised names ending in an organisation noun are organisations.
+
+    "the Workers' Party of Belgium", "Stop the War Coalition", "Slavonia-Baranja Croatian
+    Party": the model tags nothing. A run of capitalised words outside every span (possessives,
+    unspaced hyphens and an inner "the" allowed; at most twice ``entity_max_capitalised_run``
+    tokens) that ends in an organisation noun (not a GPE-prone one) becomes ORG; a place or
+    group name right before the run joins it ("South African" + "Communist Party"). A bare
+    organisation noun followed by "of|for" and a capitalised word becomes ORG too ("Party for
+    the Animals"). _merge_of_objects then joins the "of" objects.
+    """
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    ends = {s.end: s for s in spans}
+    added: list[_Span] = []
+    # Last head first, so "Asia-Pacific Network Information Centre" is one name, not two.
+    for head in reversed(doc):
+        i = head.i
+        if i in covered or head.text not in ORG_HEAD_WORDS - GPE_PRONE_HEADS:
+            continue
+        start = _untagged_run_start(doc, i, covered)
+        if start < i and i - start < 2 * limits.entity_max_capitalised_run:
+            before = ends.get(start)
+            if (
+                before is not None
+                and before.label in ORG_MODIFIER_LABELS
+                and _same_sentence(doc, before.start, i)
+            ):
+                before.end, before.label = i + 1, ORG_LABEL
+            else:
+                added.append(_Span(start, i + 1, ORG_LABEL))
+            covered.update(range(start, i + 1))
+            continue
+        j = _skip_connector(doc, i + 1, OF_CONNECTORS)
+        if (
+            i + 1 < j < len(doc)
+            and j not in covered
+            and doc[j].is_alpha
+            and _is_capitalised(doc[j])
+            and _same_sentence(doc, i, j)
+            and (head.is_sent_start or not _is_capitalised(doc[i - 1]))
+        ):
+            added.append(_Span(i, i + 1, ORG_LABEL))
+            covered.add(i)
+    return spans + added
+
+
+def _untagged_run_start(doc: Doc, i: int, covered: set[int]) -> int:
+    """Start of the uncovered run of capitalised words ending at token ``i`` (same sentence).
+
+    Possessives ("Workers' Party"), unspaced hyphens ("Slavonia-Baranja") and a lowercase
+    "the" between capitalised words ("Stop the War Coalition") stay inside; a leading "the",
+    lowercase function word or punctuation does not ("All Ceylon Tamil Congress" keeps "All").
+    """
+
+    def capitalised_word(k: int) -> bool:
+        return k >= 0 and k not in covered and doc[k].is_alpha and _is_capitalised(doc[k])
+
+    start = i
+    while start > 0 and start - 1 not in covered and not doc[start].is_sent_start:
+        prev = doc[start - 1]
+        inner = prev.lower_ in POSSESSIVE_TOKENS or prev.lower_ == "the"
+        hyphen = prev.text == "-" and not prev.whitespace_ and not doc[start - 2].whitespace_
+        if capitalised_word(start - 1) or ((inner or hyphen) and capitalised_word(start - 2)):
+            start -= 1
+        else:
+            break
+    while start < i and (
+        (doc[start].is_stop and not doc[start].is_title)
+        or not doc[start].is_alpha
+        or doc[start].lower_ == "the"
+    ):
+        start += 1
+    return start
+
+
+def _merge_of_objects(doc: Doc, spans: list[_Span], limits: NlpSettings) -> list[_Span]:
     """Join a name and its "of" object: "Communist Party of Greece" (ORG), "State of Katanga"."""
     spans = sorted(spans, key=lambda s: s.start)
     starts = {s.start: s for s in spans}
@@ -479,8 +551,8 @@ def _merge_of_objects(doc: Doc, spans: list[_Span]) -> list[_Span]:
         if _ends_in_org_head(doc, span):
             # "Alliance of Liberals" + "and Democrats" + "for Europe Party": at most one
             # object per connector, each one a place, people or an unlabelled capitalised run.
-            for _ in range(MAX_OBJECT_HOPS):
-                end = _of_object_end(doc, span, starts, spans, absorbed)
+            for _ in range(limits.entity_max_object_hops):
+                end = _of_object_end(doc, span, starts, spans, absorbed, limits)
                 if end is None:
                     break
                 span = _Span(span.start, end, ORG_LABEL)
@@ -495,7 +567,12 @@ def _merge_of_objects(doc: Doc, spans: list[_Span]) -> list[_Span]:
 
 
 def _of_object_end(
-    doc: Doc, span: _Span, starts: dict[int, _Span], spans: list[_Span], absorbed: set[int]
+    doc: Doc,
+    span: _Span,
+    starts: dict[int, _Span],
+    spans: list[_Span],
+    absorbed: set[int],
+    limits: NlpSettings,
 ) -> int | None:
     """End of the object joined to organisation name ``span`` by "of|for|and" (None if none).
 
@@ -528,13 +605,13 @@ def _of_object_end(
             return None
         absorbed.add(id(nxt))
         return nxt.end
-    run_end = _capitalised_run_end(doc, j)
+    run_end = _capitalised_run_end(doc, j, limits.entity_max_capitalised_run)
     if run_end > j and all(s.start >= run_end or s.end <= j for s in spans):
         return run_end
     return None
 
 
-def _merge_conjoined_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
+def _merge_conjoined_names(doc: Doc, spans: list[_Span], limits: NlpSettings) -> list[_Span]:
     """Join conjoined organisation names: "Peace and Freedom Party" is one ORG.
 
     The right conjunct must be an organisation name (ends in an organisation noun) starting
@@ -557,7 +634,7 @@ def _merge_conjoined_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
             if left is not None:
                 if (
                     left.label not in {PERSON_LABEL} | PLACE_LABELS
-                    and left.end - left.start <= MAX_CAPITALISED_RUN
+                    and left.end - left.start <= limits.entity_max_capitalised_run
                     and not any(doc[i].text in ORG_HEAD_WORDS for i in range(left.start, left.end))
                 ):
                     dropped.add(id(left))
@@ -567,7 +644,7 @@ def _merge_conjoined_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
                 begin = conj
                 while (
                     begin > 0
-                    and conj - begin < MAX_CAPITALISED_RUN
+                    and conj - begin < limits.entity_max_capitalised_run
                     and begin - 1 not in covered
                     and doc[begin - 1].is_alpha
                     and _is_capitalised(doc[begin - 1])
@@ -580,12 +657,12 @@ def _merge_conjoined_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
     return [s for s in out if id(s) not in dropped]
 
 
-def _merge_split_person_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
+def _merge_split_person_names(doc: Doc, spans: list[_Span], limits: NlpSettings) -> list[_Span]:
     """Join a short name glued to a PERSON span into that person ("Jogesh" + "Chandra Bagal").
 
     The model sometimes gives an unfamiliar first name its own (place) label; two names with
     nothing between them in one sentence are one name. The other part must be at most
-    ``MAX_GLUED_NAME_TOKENS`` proper nouns without an organisation noun.
+    ``entity_max_glued_name_tokens`` proper nouns without an organisation noun.
     """
     spans = sorted(spans, key=lambda s: s.start)
     out: list[_Span] = []
@@ -596,7 +673,9 @@ def _merge_split_person_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
             and previous.end == span.start
             and PERSON_LABEL in (previous.label, span.label)
             and not doc[span.start].is_sent_start
-            and _is_glued_name_part(doc, span if previous.label == PERSON_LABEL else previous)
+            and _is_glued_name_part(
+                doc, span if previous.label == PERSON_LABEL else previous, limits
+            )
             # "Governor of Maine Susan Collins": a place after a preposition is its object.
             and not (previous.start > 0 and doc[previous.start - 1].pos_ == "ADP")
         ):
@@ -606,11 +685,11 @@ def _merge_split_person_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
     return out
 
 
-def _is_glued_name_part(doc: Doc, span: _Span) -> bool:
+def _is_glued_name_part(doc: Doc, span: _Span, limits: NlpSettings) -> bool:
     tokens = doc[span.start : span.end]
     return (
         span.label in NAME_LABELS - {"NORP"}
-        and len(tokens) <= MAX_GLUED_NAME_TOKENS
+        and len(tokens) <= limits.entity_max_glued_name_tokens
         and all(t.pos_ == "PROPN" and t.is_title and t.text not in ORG_HEAD_WORDS for t in tokens)
     )
 
@@ -635,6 +714,37 @@ def _absorb_lowercase_org_noun(doc: Doc, spans: list[_Span]) -> None:
             span.label = ORG_LABEL
 
 
+def _strip_governing_board(doc: Doc, spans: list[_Span]) -> None:
+    """ "Board of (Directors of) the National Wildlife Federation": the body is the organisation.
+
+    A governing board is named after the organisation it runs; the name starts after the
+    board words and their "of [the]" when what is left ends in an organisation noun.
+    """
+    for span in spans:
+        i = span.start
+        if span.label != ORG_LABEL or doc[i].text not in BOARD_WORDS:
+            continue
+        while i < span.end and doc[i].text in BOARD_WORDS:
+            after = _skip_connector(doc, i + 1, {"of"})
+            if after == i + 1:
+                break
+            i = after
+        if span.start < i < span.end and doc[span.end - 1].text in ORG_HEAD_WORDS:
+            span.start = i
+
+
+def _drop_trailing_coalition(doc: Doc, spans: list[_Span]) -> None:
+    """ "the Australian Labor Party Coalition": the party is the name, not its coalition."""
+    for span in spans:
+        if (
+            span.label == ORG_LABEL
+            and span.end - span.start > 2
+            and doc[span.end - 1].text in TRAILING_ALLIANCE_WORDS
+            and doc[span.end - 2].text in PARTY_WORDS
+        ):
+            span.end -= 1
+
+
 def _relabel_by_head(doc: Doc, spans: list[_Span]) -> None:
     """Labels implied by the name's own words.
 
@@ -654,8 +764,9 @@ def _relabel_by_head(doc: Doc, spans: list[_Span]) -> None:
             span.label = PLACE_LABEL
 
 
-def _coordinations(doc: Doc, spans: list[_Span]) -> list[list[_Span]]:
-    """Runs of names joined only by list punctuation and "and"/"or" ("A, B and C")."""
+def _name_lists(doc: Doc, spans: list[_Span]) -> list[list[_Span]]:
+    """Runs of names joined only by list punctuation and "and"/"or" ("A, B and C"); a name
+    alone is a run of one."""
     groups: list[list[_Span]] = []
     for span in sorted(spans, key=lambda s: s.start):
         if groups:
@@ -670,17 +781,21 @@ def _coordinations(doc: Doc, spans: list[_Span]) -> list[list[_Span]]:
                 groups[-1].append(span)
                 continue
         groups.append([span])
-    return [group for group in groups if len(group) > COORDINATION_MIN_AGREEING]
+    return groups
 
 
-def _relabel_by_coordination(doc: Doc, spans: list[_Span]) -> None:
+def _relabel_by_coordination(doc: Doc, spans: list[_Span], limits: NlpSettings) -> None:
     """A person or organisation listed among names of one other kind takes their label.
 
     Lists are homogeneous ("Fine Gael, Labour and Sinn Féin"; "Will Smith, Rashida Jones and
     Tom Holland"), and the model mislabels unfamiliar foreign names inside them. At least
-    ``COORDINATION_MIN_AGREEING`` other members must agree and none may share the odd label.
+    ``entity_coordination_min_agreeing`` other members must agree and none may share the odd
+    label.
     """
-    for group in _coordinations(doc, spans):
+    min_agreeing = limits.entity_coordination_min_agreeing
+    for group in _name_lists(doc, spans):
+        if len(group) <= min_agreeing:
+            continue
         labels = Counter(s.label for s in group)
         for span in group:
             if span.label not in COORDINATION_RELABEL_FROM or labels[span.label] > 1:
@@ -689,10 +804,62 @@ def _relabel_by_coordination(doc: Doc, spans: list[_Span]) -> None:
             target, count = others.most_common(1)[0]
             if (
                 count == sum(others.values())
-                and count >= COORDINATION_MIN_AGREEING
+                and count >= min_agreeing
                 and target in COORDINATION_RELABEL_TO
             ):
                 span.label = target
+
+
+def _person_of_party(doc: Doc, spans: list[_Span]) -> None:
+    """ "Cecil Walker of the UUP": a plain two- or three-word name followed by "of" and an
+    organisation is a member of it, so a PERSON (the model often calls it ORG).
+
+    Plain: title-case proper nouns only, without organisation nouns, titles or a known place.
+    """
+    by_start = {s.start: s for s in spans}
+    for span in spans:
+        tokens = doc[span.start : span.end]
+        if (
+            span.label != ORG_LABEL
+            or not 2 <= len(tokens) <= 3
+            or span.end >= len(doc)
+            or doc[span.end].lower_ != "of"
+        ):
+            continue
+        member_of = by_start.get(_skip_connector(doc, span.end, {"of"}))
+        if (
+            member_of is not None
+            and member_of.label == ORG_LABEL
+            and all(
+                t.pos_ == "PROPN"
+                and t.is_title
+                and t.is_alpha
+                and t.text not in ORG_HEAD_WORDS
+                and not _is_role_word(t)
+                for t in tokens
+            )
+            and not _is_known_place(tokens.text)
+        ):
+            span.label = PERSON_LABEL
+
+
+def _relabel_after_kind_noun(doc: Doc, spans: list[_Span]) -> None:
+    """ "parties such as Ecolo and Groen", "opposition parties Musavat and ...": the names
+    listed right after a plural organisation noun are organisations.
+
+    Between the noun and the list only "such as", "including", "like", "namely", "the" or a
+    colon; people, places and works named there (foreign party names the model takes for
+    people) become ORG. Group names (NORP) are left alone ("groups such as American ...").
+    """
+    for group in _name_lists(doc, spans):
+        i = group[0].start - 1
+        while i >= 0 and group[0].start - i <= KIND_CUE_MAX_GAP and doc[i].lower_ in KIND_CUE_GLUE:
+            i -= 1
+        if i < 0 or doc[i].lower_ not in KIND_NOUNS or group[0].start - i > KIND_CUE_MAX_GAP:
+            continue
+        for span in group:
+            if span.label in KIND_CUE_RELABEL_FROM:
+                span.label = ORG_LABEL
 
 
 def _label_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
@@ -806,7 +973,6 @@ FOREIGN_ORG_HEADS: frozenset[str] = frozenset(
     | {"Frente", "Front", "Bloc", "Bloque", "Blocco", "Liga", "Lega", "Alianza", "Alleanza"}
     | {"Alliance", "Convergència", "Izquierda", "Sinistra", "Fronte", "Centre", "Centro"}
 )
-MAX_FOREIGN_NAME_TOKENS = 10
 # Names of places beside each other with nothing between are one place ("Peninsular" +
 # "Malaysia"); a following "County"/"Counties" belongs to the place ("Santa Barbara Counties").
 PLACE_SUFFIX_WORDS: frozenset[str] = frozenset({"County", "Counties", "Province", "District"})
@@ -816,8 +982,25 @@ CAPITAL_DISTRICT_TOKENS: frozenset[str] = frozenset({"D.C.", "D.C", "DC"})
 # Jewish Students", "House of Commons at Glasgow Pollok").
 SPAN_BREAK_WORDS: frozenset[str] = frozenset({"or", "at"})
 PARTY_WORDS: frozenset[str] = frozenset({"Party", "Parti", "Partei", "Partido", "Partito"})
+# Names that join an untagged "<X> Party" run right after them ("South African" + "Communist
+# Party"): places, groups and organisations, not people ("Ante Starčević Croatian Party").
+ORG_MODIFIER_LABELS: frozenset[str] = frozenset({"NORP", "GPE", "LOC", "ORG"})
+# Governing-body words before the organisation they run ("Board of Directors of the X").
+BOARD_WORDS: frozenset[str] = frozenset({"Board", "Directors", "Trustees", "Governors"})
+# A coalition or government named after its leading party ("Labor Party Coalition").
+TRAILING_ALLIANCE_WORDS: frozenset[str] = frozenset({"Coalition", "Government"})
+# Plural organisation nouns that introduce a list of organisation names ("parties such as X
+# and Y"); only the words in KIND_CUE_GLUE may come between (at most KIND_CUE_MAX_GAP tokens).
+KIND_NOUNS: frozenset[str] = frozenset(
+    {"parties", "organisations", "organizations", "movements", "unions", "groups"}
+)
+KIND_CUE_GLUE: frozenset[str] = frozenset({"such", "as", "including", "like", "namely", "the", ":"})
+KIND_CUE_MAX_GAP = 4
+# Labels such a listed name loses to ORG (not NORP: "groups such as American Muslims").
+KIND_CUE_RELABEL_FROM: frozenset[str] = frozenset(
+    {"PERSON", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"}
+)
 PLACE_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "place_names.txt"
-ACRONYM_LONG_FORM_MAX_TOKENS = 8
 # Titles of rank that CrossNER-style annotation keeps inside a person's name.
 NOBLE_TITLES: frozenset[str] = frozenset(
     {"Sir", "Dame", "Lord", "Lady", "King", "Queen", "Prince", "Princess", "Emperor", "Empress"}
@@ -1020,13 +1203,13 @@ def _relabel_places(doc: Doc, spans: list[_Span]) -> None:
             span.label = PLACE_LABEL
 
 
-def _foreign_org_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
+def _foreign_org_names(doc: Doc, spans: list[_Span], limits: NlpSettings) -> list[_Span]:
     """Head-first party names run on over lowercase connectors and the names after them.
 
     "Parti des Réformes et des Libertés de Wallonie", "Partai Komunis Indonesia": spaCy cuts
     them at the lowercase words or at the country name. A span starting with a foreign party
     noun absorbs the following capitalised words, spans and connectors (same sentence, at most
-    MAX_FOREIGN_NAME_TOKENS tokens) and becomes ORG.
+    ``entity_max_foreign_name_tokens`` tokens) and becomes ORG.
     """
     spans = sorted(spans, key=lambda s: s.start)
     by_start = {s.start: s for s in spans}
@@ -1037,7 +1220,7 @@ def _foreign_org_names(doc: Doc, spans: list[_Span]) -> list[_Span]:
         if doc[span.start].text in ORG_HEAD_WORDS and span.end - span.start < 2:
             continue
         end = span.end
-        while end < len(doc) and end - span.start < MAX_FOREIGN_NAME_TOKENS:
+        while end < len(doc) and end - span.start < limits.entity_max_foreign_name_tokens:
             j = end
             while j < len(doc) and doc[j].lower_ in FOREIGN_NAME_CONNECTORS and doc[j].is_lower:
                 j += 1
@@ -1074,7 +1257,7 @@ def _initials_match(acronym: str, words: Sequence[Token]) -> bool:
     return len(initials) >= 2 and initials.upper() == letters.upper()
 
 
-def _long_forms_of_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
+def _long_forms_of_acronyms(doc: Doc, spans: list[_Span], limits: NlpSettings) -> list[_Span]:
     """ "Action démocratique du Québec (ADQ)": a name whose initials spell the bracketed acronym
     is an organisation; so is a PERSON/FAC/NORP-labelled one ("Liga Komunista Iraultzailea
     (LKI)"), since people are rarely given acronyms.
@@ -1095,7 +1278,8 @@ def _long_forms_of_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
             ):
                 span.label = ORG_LABEL
             continue
-        for start in range(i - 1, max(i - ACRONYM_LONG_FORM_MAX_TOKENS, 0) - 1, -1):
+        longest = limits.entity_acronym_long_form_max_tokens
+        for start in range(i - 1, max(i - longest, 0) - 1, -1):
             if start in covered or doc[start].is_punct or not doc[start].is_alpha:
                 break
             if _is_capitalised(doc[start]) and _initials_match(acronym, doc[start:i]):
@@ -1164,8 +1348,12 @@ def _non_overlapping(spans: Iterable[_Span]) -> list[_Span]:
     return kept
 
 
-def _repaired_spans(doc: Doc) -> list[_Span]:
-    """spaCy's entity spans of ``doc`` after the repair rules, non-overlapping, in order."""
+def _repaired_spans(doc: Doc, limits: NlpSettings | None = None) -> list[_Span]:
+    """spaCy's entity spans of ``doc`` after the repair rules, non-overlapping, in order.
+
+    ``limits`` supplies the rules' ``entity_*`` thresholds (defaults when None).
+    """
+    limits = limits or NlpSettings()
     spans = [_Span(e.start, e.end, e.label_) for e in doc.ents]
     spans = [part for span in spans for part in _split_at_separators(doc, span)]
     spans = [p for span in spans for p in _split_at_break_words(doc, span)]
@@ -1174,26 +1362,33 @@ def _repaired_spans(doc: Doc) -> list[_Span]:
     spans = _fix_person_shapes(doc, spans)
     _person_after_portfolio(doc, spans)
     spans = _merge_places(doc, spans)
-    spans = _foreign_org_names(doc, spans)
-    spans = _merge_of_objects(doc, spans)
-    spans = _merge_conjoined_names(doc, spans)
-    spans = _merge_split_person_names(doc, spans)
+    spans = _foreign_org_names(doc, spans, limits)
+    spans = _add_untagged_org_names(doc, spans, limits)
+    spans = _merge_of_objects(doc, spans, limits)
+    spans = _merge_conjoined_names(doc, spans, limits)
+    spans = _merge_split_person_names(doc, spans, limits)
     _absorb_lowercase_org_noun(doc, spans)
+    _strip_governing_board(doc, spans)
+    _drop_trailing_coalition(doc, spans)
     _relabel_by_head(doc, spans)
     _refine_persons(doc, spans)
     _relabel_places(doc, spans)
-    _relabel_by_coordination(doc, spans)
-    spans = _long_forms_of_acronyms(doc, spans)
+    _relabel_by_coordination(doc, spans, limits)
+    _relabel_after_kind_noun(doc, spans)
+    _person_of_party(doc, spans)
+    spans = _long_forms_of_acronyms(doc, spans, limits)
     spans = _label_acronyms(doc, spans)
     spans = _add_untagged_acronyms(doc, spans)
     spans = _propagate_surnames(doc, spans)
     return _non_overlapping(spans)
 
 
-def _doc_entities(doc: Doc, offset: int, text: str, labels: frozenset[str]) -> list[Entity]:
+def _doc_entities(
+    doc: Doc, offset: int, text: str, labels: frozenset[str], limits: NlpSettings
+) -> list[Entity]:
     """Entities of one (chunk) Doc with offsets into the full ``text``."""
     entities: list[Entity] = []
-    for span in _repaired_spans(doc):
+    for span in _repaired_spans(doc, limits):
         if span.label not in labels:
             continue
         last = doc[span.end - 1]
@@ -1254,7 +1449,8 @@ def harmonise_labels(entities: Sequence[Entity]) -> list[Entity]:
 def entities_from_doc(doc: Doc, settings: NlpSettings) -> list[Entity]:
     """Entities of an already parsed Doc (whose text is the whole document)."""
     labels = frozenset(settings.entity_labels)
-    return canonicalise(doc.text, harmonise_labels(_doc_entities(doc, 0, doc.text, labels)))
+    entities = _doc_entities(doc, 0, doc.text, labels, settings)
+    return canonicalise(doc.text, harmonise_labels(entities))
 
 
 def analyse_batch(
@@ -1284,7 +1480,7 @@ def analyse_batch(
     )
     for (index, offset, _), doc in zip(pieces, docs, strict=True):
         text = texts[index]
-        entities[index].extend(_doc_entities(doc, offset, text, labels))
+        entities[index].extend(_doc_entities(doc, offset, text, labels, settings))
         collect_candidates(doc, offset, len(text), settings.keyphrase_max_words, dfs, tables[index])
     return [
         (
