@@ -901,6 +901,17 @@ def _label_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
     return spans
 
 
+def _covered_tokens(doc: Doc, spans: Iterable[_Span]) -> set[int]:
+    """Token indices inside a repaired span or one of spaCy's own entities.
+
+    Rules that add one-token names skip these, so they never re-tag what a span (kept or
+    dropped by the repairs) already decided.
+    """
+    return {i for s in spans for i in range(s.start, s.end)} | {
+        i for e in doc.ents for i in range(e.start, e.end)
+    }
+
+
 def _propagate_surnames(doc: Doc, spans: list[_Span]) -> list[_Span]:
     """A bare proper noun equal to the last name of a multi-word PERSON is that PERSON.
 
@@ -918,9 +929,7 @@ def _propagate_surnames(doc: Doc, spans: list[_Span]) -> list[_Span]:
     }
     if not surnames:
         return spans
-    covered = {i for s in spans for i in range(s.start, s.end)} | {
-        i for e in doc.ents for i in range(e.start, e.end)
-    }
+    covered = _covered_tokens(doc, spans)
     added = [
         _Span(t.i, t.i + 1, PERSON_LABEL)
         for t in doc
@@ -1297,9 +1306,7 @@ def _add_untagged_acronyms(doc: Doc, spans: list[_Span]) -> list[_Span]:
     candidates = [t for t in doc if t.is_upper and t.pos_ == "PROPN" and _is_acronym_token(t)]
     if not candidates:
         return spans
-    covered = {i for s in spans for i in range(s.start, s.end)} | {
-        i for e in doc.ents for i in range(e.start, e.end)
-    }
+    covered = _covered_tokens(doc, spans)
     added = [
         _Span(t.i, t.i + 1, ORG_LABEL)
         for t in candidates
