@@ -690,3 +690,11 @@ def test_seed_entities_have_no_known_errors(
     assert ("David Helvey", "PERSON") in {(e.text, e.label) for e in everything}
     helvey = [e for e in everything if e.text == "Helvey"]
     assert helvey and all(e.label == "PERSON" for e in helvey)
+
+
+def test_an_elliptical_direction_is_kept_and_named_in_full() -> None:
+    text = "Tension in the East and South China Sea grew. The South voted."
+    entities = extract_entities(text)
+    east = [e for e in entities if e.text == "East"]
+    assert [e.canonical for e in east] == ["East China Sea"]
+    assert "South" not in {e.text for e in entities}  # a bare direction alone is no name

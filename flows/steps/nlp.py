@@ -50,6 +50,7 @@ from spacy.tokens import Doc, Span, Token
 from flows.config import NlpSettings
 from flows.records import Entity, Keyphrase
 from flows.steps.canonical import (
+    ELLIPTICAL_MODIFIERS,
     alias_key,
     canonicalise,
     is_acronym_of,
@@ -236,6 +237,8 @@ GENERIC_NAME_WORDS: frozenset[str] = frozenset(
     {"Party", "Parties", "Foundation", "Group", "Groups", "State", "States", "House", "National"}
     | {"North", "South", "East", "West", "Government", "Administration", "Department"}
 )
+# Conjunctions of an elliptical pair of names ("North and South Korea").
+ELLIPSIS_CONJUNCTIONS: frozenset[str] = frozenset({"and", "or", "&"})
 # Lowercase nouns that make the name before them an organisation ("Likud party").
 LOWERCASE_ORG_NOUNS: frozenset[str] = frozenset({"party", "movement"})
 # Labels a dash-joined compound of plain names ("Oakville - Milton") loses to a place label.
@@ -395,6 +398,18 @@ def _droppable_tail(token: Token) -> bool:
     )
 
 
+def _is_elliptical_conjunct(doc: Doc, i: int) -> bool:
+    """Token ``i`` is a modifier sharing the head of the next conjunct: "East" and "South
+    China Sea", "North" or "South Korea"."""
+    return (
+        doc[i].text in ELLIPTICAL_MODIFIERS
+        and i + 3 < len(doc)
+        and doc[i + 1].lower_ in ELLIPSIS_CONJUNCTIONS
+        and doc[i + 2].text in ELLIPTICAL_MODIFIERS
+        and _is_capitalised(doc[i + 3])
+    )
+
+
 def _trim(doc: Doc, span: _Span) -> _Span | None:
     """``span`` without leading determiners/titles and trailing possessives/punctuation.
 
@@ -419,8 +434,14 @@ def _trim(doc: Doc, span: _Span) -> _Span | None:
     # A name has at least one capitalised word or number ("grey" or "engineering" is not one).
     if start >= end or not any(_is_capitalised(doc[i]) for i in range(start, end)):
         return None
-    # A bare kind of body or a direction ("the State", "the South") names no one entity.
-    if end - start == 1 and doc[start].text in GENERIC_NAME_WORDS:
+    # A bare kind of body or a direction ("the State", "the South") names no one entity,
+    # unless it is an elliptical conjunct ("East" in "East and South China Sea"), which
+    # flows.steps.canonical names in full.
+    if (
+        end - start == 1
+        and doc[start].text in GENERIC_NAME_WORDS
+        and not _is_elliptical_conjunct(doc, start)
+    ):
         return None
     return _Span(start, end, label)
 
