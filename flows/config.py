@@ -127,6 +127,22 @@ class NlpSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class QualitySettings:
+    """Document-level checks after cleaning (flows/steps/quality.py): failing documents go to
+    quarantine with the reason instead of the tables."""
+
+    # Fewer words than this after cleaning is a stub, a paywall or a failed scrape.
+    min_words: int = 20
+    # More than this is several articles or a dump, not one article (a long report is ~20,000).
+    max_words: int = 100_000
+    # Languages (the documents.language codes) a run publishes; empty accepts every language.
+    languages: tuple[str, ...] = ("en",)
+    # Quarantine a document whose cleaned text (case and punctuation aside) equals an earlier
+    # document's in the same run.
+    drop_duplicate_text: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class RunSettings:
     """Where a run reads and writes, and how it batches."""
 
@@ -143,6 +159,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
     cleaning: CleaningSettings = field(default_factory=CleaningSettings)
+    quality: QualitySettings = field(default_factory=QualitySettings)
     nlp: NlpSettings = field(default_factory=NlpSettings)
     run: RunSettings = field(default_factory=RunSettings)
 

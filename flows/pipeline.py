@@ -1,6 +1,6 @@
 """The Prefect flow of a Broadsheet run: orchestration only, every computation is a stage.
 
-ingest -> normalize -> segment -> clean -> metadata -> nlp, batch by batch, then
+ingest -> normalize -> segment -> clean -> metadata -> quality -> nlp, batch by batch, then
 build tables -> validate (Great Expectations) -> publish (snapshot, report, atomic switch).
 
 Batches (``run.batch_size`` documents) keep the task count low; arguments are passed with
@@ -62,6 +62,7 @@ normalize_task = _stage_task("normalize", stages.normalize_batch)
 segment_task = _stage_task("segment", stages.segment_batch)
 clean_task = _stage_task("clean", stages.classify_batch)
 metadata_task = _stage_task("metadata", stages.metadata_batch)
+quality_task = _stage_task("quality", stages.quality_batch)
 nlp_task = _stage_task("nlp", stages.nlp_batch)
 tables_task = _stage_task("build-tables", build_tables)
 
@@ -137,6 +138,7 @@ def broadsheet_run(
     processed: list[ProcessedDocument] = []
     quarantined: list[Quarantined] = []
     seen: dict[str, str] = {}
+    seen_texts: dict[str, str] = {}
     chain = (
         ("normalize", normalize_task),
         ("segment", segment_task),
@@ -153,6 +155,12 @@ def broadsheet_run(
         for name, stage in chain:
             batch, dropped = timed(name, lambda s=stage, b=batch: s(quote(b), quote(settings)))
             quarantined += dropped
+            if name == "metadata":
+                batch, dropped = timed(
+                    "quality",
+                    lambda b=batch: quality_task(quote(b), quote(settings), quote(seen_texts)),
+                )
+                quarantined += dropped
         processed += stages.finish(batch)
         logger.info(
             "batch %d/%d: %d processed, %d quarantined so far",

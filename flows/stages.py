@@ -28,6 +28,7 @@ from flows.steps.blocks import split_blocks
 from flows.steps.boilerplate import Label, classify_blocks
 from flows.steps.clean import cleaned_document
 from flows.steps.normalize import normalize_text
+from flows.steps.quality import document_problem, text_fingerprint
 from flows.tables import doc_id_for
 
 
@@ -50,6 +51,7 @@ class InFlight:
 
 Batch = list[InFlight]
 StageResult = tuple[Batch, list[Quarantined]]
+QUALITY_STAGE = "quality"
 
 
 def _error(exc: BaseException) -> str:
@@ -142,6 +144,29 @@ def metadata_batch(batch: Batch, settings: Settings) -> StageResult:
         item.cleaned = cleaned_document(item.blocks, item.labels)
 
     return _each(batch, "metadata", work)
+
+
+def quality_batch(batch: Batch, settings: Settings, seen_texts: dict[str, str]) -> StageResult:
+    """Document-level checks (length, language, same text as an earlier document of the run).
+
+    ``seen_texts`` (fingerprint -> source name) carries accepted texts across batches, as
+    ``ingest_batch``'s ``seen`` does for bytes; it is updated in place.
+    """
+    kept: Batch = []
+    quarantined: list[Quarantined] = []
+    for item in batch:
+        assert item.cleaned is not None  # metadata_batch ran
+        problem = document_problem(item.cleaned, settings.quality)
+        if problem is None and settings.quality.drop_duplicate_text:
+            fingerprint = text_fingerprint(item.cleaned.text)
+            first = seen_texts.setdefault(fingerprint, item.source_name)
+            if first != item.source_name:
+                problem = f"duplicate of {first}: the same article text after cleaning"
+        if problem is None:
+            kept.append(item)
+        else:
+            quarantined.append(Quarantined(item.source_name, QUALITY_STAGE, problem))
+    return kept, quarantined
 
 
 def nlp_batch(batch: Batch, settings: Settings) -> StageResult:

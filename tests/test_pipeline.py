@@ -30,6 +30,16 @@ CP1252_ARTICLE = (
     "The talks will resume next month, when both delegations are expected to present new proposals "
     "on agricultural quotas, fishing rights and the protection of regional food names."
 )
+# A German article: the run accepts English only (quality.languages), so it is quarantined.
+GERMAN_ARTICLE = (
+    "Die Bundesregierung hat am Montag einen neuen Entwurf für das Gesetz zur Förderung der "
+    "Landwirtschaft vorgelegt. Nach Angaben des Ministeriums sollen die Mittel für kleine Betriebe "
+    "deutlich steigen, während die Auflagen für den Export vereinfacht werden.\n\n"
+    "Die Opposition kritisierte den Entwurf als unzureichend und forderte eine Anhörung im "
+    "Bundestag, bevor das Gesetz im Herbst verabschiedet wird."
+)
+# The CP1252 article again, scraped from another page with its own furniture: same article text.
+REPOST = "Home | World | Business | Sport\n\n" + CP1252_ARTICLE + "\n\nShare this article\n"
 
 
 def _value(value: Any) -> Any:
@@ -62,6 +72,13 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (inputs / "bad" / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16)
     (inputs / "zz_copy.txt").write_bytes(next(SEEDS.glob("*.txt")).read_bytes())
     (inputs / "legacy.txt").write_bytes(CP1252_ARTICLE.encode("cp1252"))
+    (inputs / "quality").mkdir()
+    (inputs / "quality" / "german.txt").write_text(GERMAN_ARTICLE, encoding="utf-8")
+    (inputs / "quality" / "repost.txt").write_text(REPOST, encoding="utf-8")
+    (inputs / "quality" / "stub.txt").write_text(
+        "The council approved the new budget on Tuesday after a short debate, officials said.\n",
+        encoding="utf-8",
+    )
     output = root / "out"
     result = run_cli("run", "--input", str(inputs), "--output", str(output), "--batch-size", "4")
     tables = {name: pd.read_parquet(output / name) for name in TABLES}
@@ -71,17 +88,29 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_the_run_succeeds_and_prints_a_summary(published: dict[str, Any]) -> None:
     result = published["result"]
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "documents in: 9   processed: 6   quarantined: 3" in result.stdout
+    assert "documents in: 12   processed: 6   quarantined: 6" in result.stdout
     assert "validation: PASSED" in result.stdout
     assert "batch 3/3" in result.stdout + result.stderr  # progress, batch by batch
 
 
 def test_bad_inputs_are_quarantined_with_reasons(published: dict[str, Any]) -> None:
     quarantine = published["tables"]["quarantine"].set_index("source_name")
-    assert set(quarantine.index) == {"bad/empty.txt", "bad/binary.txt", "zz_copy.txt"}
+    assert set(quarantine.index) == {
+        "bad/empty.txt",
+        "bad/binary.txt",
+        "zz_copy.txt",
+        "quality/german.txt",
+        "quality/repost.txt",
+        "quality/stub.txt",
+    }
     assert "empty" in quarantine.loc["bad/empty.txt", "reason"]
     assert "binary" in quarantine.loc["bad/binary.txt", "reason"]
     assert "duplicate content of seeds/" in quarantine.loc["zz_copy.txt", "reason"]
+    assert "it looks like German" in quarantine.loc["quality/german.txt", "reason"]
+    assert "duplicate of legacy.txt" in quarantine.loc["quality/repost.txt", "reason"]
+    assert "too short" in quarantine.loc["quality/stub.txt", "reason"]
+    quality = quarantine[quarantine["stage"] == "quality"]
+    assert set(quality.index) == {"quality/german.txt", "quality/repost.txt", "quality/stub.txt"}
     docs = published["tables"]["documents"].set_index("source_name")
     assert docs.loc["legacy.txt", "encoding"] == "cp1252"
     assert "café subsidies" in docs.loc["legacy.txt", "text"]
