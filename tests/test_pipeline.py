@@ -188,7 +188,10 @@ def test_report_and_validation_are_published(published: dict[str, Any]) -> None:
     validation = json.loads((output / "latest" / "validation.json").read_text())
     assert validation["success"] is True
     assert {o["table"] for o in validation["outcomes"]} == set(TABLES)
-    assert "Top entities" in (output / "report.html").read_text()
+    report = (output / "report.html").read_text()
+    for name in ("quality/german.txt", "quality/repost.txt", "quality/stub.txt"):
+        assert name in report  # the report lists every quarantined document with its reason
+    assert "it looks like German" in report
 
 
 def test_entity_index_merges_the_seeds_aliases(published: dict[str, Any]) -> None:
