@@ -4,8 +4,10 @@
     broadsheet clean FILE [--json]     clean one file and print the body (or segments as JSON)
     broadsheet config [--config FILE]  print the effective settings as TOML
     broadsheet schema                  print every published table and column
+    broadsheet report [--output PATH] [--open]  print (or open) the latest published run report
 
-Exit codes: 0 success, 1 validation failed (snapshot kept, not published), 2 usage or input error.
+Exit codes: 0 success, 1 validation failed (snapshot kept, not published), 2 usage or input error
+(``report``: 2 when there is no published report yet).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("--config", help="TOML settings file")
 
     commands.add_parser("schema", help="print the published tables and their columns")
+
+    report = commands.add_parser("report", help="print the path of the latest run report")
+    report.add_argument("--output", help="output folder of the runs (default: run.output)")
+    report.add_argument("--config", help="TOML settings file")
+    report.add_argument("--open", action="store_true", help="open the report in a web browser")
     return parser
 
 
@@ -87,6 +95,27 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from flows.publish import REPORT_FILE, SNAPSHOTS
+
+    output = Path(args.output or load_settings(args.config).run.output)
+    report = (output / REPORT_FILE).resolve()  # output/report.html -> latest/report.html
+    if not report.is_file():
+        # A run whose validation failed keeps its report in its snapshot but is never latest.
+        unpublished = sorted((output / SNAPSHOTS).glob(f"*/{REPORT_FILE}"))
+        hint = (
+            f"no published report under {output}; newest unpublished run report: {unpublished[-1]}"
+            if unpublished
+            else f"no report yet under {output} (run `broadsheet run` first)"
+        )
+        print(f"broadsheet: {hint}", file=sys.stderr)
+        return 2
+    print(report)
+    if args.open and not webbrowser.open(report.as_uri()):
+        print("broadsheet: no web browser could be started; open the path above", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -94,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "clean":
             return _clean(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "config":
             print(load_settings(args.config).to_toml())
             return 0

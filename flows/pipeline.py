@@ -17,6 +17,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import datetime as dt
+import logging
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +26,9 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.utilities.annotations import quote
 
@@ -33,7 +36,7 @@ import flows
 from flows import publish, stages
 from flows.config import Settings, load_settings
 from flows.records import ProcessedDocument, Quarantined
-from flows.report import RunSummary, render_report, summarize
+from flows.report import ARTIFACT_KEY, RunSummary, render_markdown, render_report, summarize
 from flows.tables import build_tables
 
 T = TypeVar("T")
@@ -93,7 +96,21 @@ def publish_task(
     if summary.published:
         publish.switch_latest(output, summary.run_id, list(tables))
         publish.prune_snapshots(output, keep)
+    report = str(target / publish.REPORT_FILE)
+    record_summary_artifact(render_markdown(summary, tables, validation, report), summary.run_id)
     return summary
+
+
+def record_summary_artifact(markdown: str, run_id: str) -> None:
+    """The run summary as a Prefect markdown artifact; a failure is logged, never raised."""
+    try:
+        create_markdown_artifact(markdown, key=ARTIFACT_KEY, description=f"Broadsheet run {run_id}")
+    except Exception as exc:  # the UI's copy of the summary is not worth failing a run over
+        try:
+            logger: logging.Logger | logging.LoggerAdapter = get_run_logger()
+        except MissingContextError:
+            logger = logging.getLogger(__name__)
+        logger.warning("run summary artifact not recorded: %s", exc)
 
 
 def _batches(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -8,10 +8,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,6 +107,61 @@ def test_a_run_is_recorded_by_a_running_prefect_server(prefect_server, tmp_path:
     } <= names
 
 
+# --- the run report and Data Docs in a real browser --------------------------------------------
+
+# An article whose headline and a paragraph carry markup: the report must show it as text.
+HOSTILE_ARTICLE = """\
+Harbour council approves <script>document.title="pwned";window.__pwned=1</script> flood barrier plan
+
+The city council voted on Tuesday to approve a long-delayed flood barrier for the old harbour, \
+ending three years of argument over its cost and its effect on the fishing fleet that still works \
+from the quay.
+
+Councillors backed the plan by twenty-one votes to nine after a four-hour debate. The barrier, a \
+row of steel gates that can be raised when storm tides are forecast, is expected to cost about 48 \
+million pounds and to take two years to build.
+
+Residents of the streets behind the harbour wall, which flooded twice last winter, welcomed the \
+decision. "We have been pumping water out of our kitchens every February," said one shop owner, \
+who asked that the council publish the timetable for the works \
+<img src=x onerror="window.__pwned=2"> as soon as possible.
+
+Fishermen had warned that the gates would narrow the harbour mouth and make it harder to land \
+catches in bad weather. The council said the final design leaves the main channel at its present \
+width and that the gates will stay open except during storm warnings.
+
+Work is due to begin in the spring, once the contract has been awarded.
+"""
+HOSTILE_TITLE = 'Harbour council approves <script>document.title="pwned"'
+# File names carry markup too ('/' cannot appear in a name, so the tags stay unclosed).
+HOSTILE_NAME = "harbour <b>council<b>.txt"
+HOSTILE_EMPTY = "<img src=x onerror=window.__pwned=3>.txt"
+CHARTS = ("chart-removed-share", "chart-block-kinds", "chart-entity-labels", "chart-stage-seconds")
+BROWSER_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+WINDOW_WIDTH = 1280
+WINDOW_HEIGHT = 900
+# Full-page screenshots stop here (a 1,000-document report would make a huge image).
+MAX_SCREENSHOT_HEIGHT = 8000
+MIN_SCREENSHOT_BYTES = 10_000
+PAGE_LOAD_TIMEOUT_S = 60
+# Screenshots are also kept here for CI to upload; the folder ignores itself in git.
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Data Docs (GX) link Bootstrap, jQuery and friends from public CDNs; tests run offline, so those
+# loads fail, and GX's inline scripts then miss the globals the CDN scripts define. Those are the
+# only SEVERE console messages allowed on the Data Docs page.
+ARTIFACTS_READ_LIMIT = 50
+CDN_GLOBALS = ("$", "jQuery", "bootstrap", "Popper", "vegaEmbed", "vega", "vl")
+
+
 def _chromium() -> str | None:
     return (
         shutil.which("chromium")
@@ -114,49 +170,203 @@ def _chromium() -> str | None:
     )
 
 
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (.ci/run installs it)")
-def test_the_report_renders_in_a_headless_browser(tmp_path: Path) -> None:
-    inputs = tmp_path / "in"
+def _chromedriver() -> str | None:
+    return shutil.which("chromedriver")
+
+
+needs_browser = pytest.mark.skipif(
+    _chromium() is None or _chromedriver() is None,
+    reason="Chromium and chromedriver are not installed (.ci/run installs chromium "
+    "chromium-driver)",
+)
+
+
+@pytest.fixture(scope="module")
+def report_run(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One run on a real Prefect server: two seeds, the hostile article and a hostile empty file."""
+    api, home = prefect_server
+    root = tmp_path_factory.mktemp("report-run")
+    inputs = root / "in"
     inputs.mkdir()
     for seed in sorted(SEEDS.glob("*.txt"))[:2]:
         shutil.copy(seed, inputs)
-    (inputs / "empty.txt").write_bytes(b"")
-    result = run_cli("run", "--input", str(inputs), "--output", str(tmp_path / "out"))
+    (inputs / HOSTILE_NAME).write_text(HOSTILE_ARTICLE, encoding="utf-8")
+    (inputs / HOSTILE_EMPTY).write_bytes(b"")
+    output = root / "out"
+    result = run_cli(
+        "run",
+        "--input",
+        str(inputs),
+        "--output",
+        str(output),
+        env={"PREFECT_API_URL": api, "PREFECT_HOME": str(home)},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    report = (tmp_path / "out" / "report.html").resolve()
-    with tempfile.TemporaryDirectory() as profile:
-        flags = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-        ]
-        dom = subprocess.run(
-            [_chromium(), *flags, "--dump-dom", report.as_uri()],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        ).stdout
-        shot = tmp_path / "report.png"
-        subprocess.run(
-            [
-                _chromium(),
-                *flags,
-                f"--screenshot={shot}",
-                "--window-size=1200,900",
-                report.as_uri(),
-            ],
-            capture_output=True,
-            timeout=120,
-            check=True,
+    snapshot = (output / "latest").resolve()
+    return {
+        "api": api,
+        "output": output,
+        "snapshot": snapshot,
+        "report": snapshot / "report.html",
+        "summary": json.loads((snapshot / "summary.json").read_text()),
+        "validation": json.loads((snapshot / "validation.json").read_text()),
+    }
+
+
+def test_the_run_summary_is_a_prefect_artifact_on_the_flow_run(report_run) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        TaskRunFilter,
+    )
+    from prefect.client.schemas.sorting import ArtifactSort
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.report import ARTIFACT_KEY
+
+    run_id = report_run["summary"]["run_id"]
+    with (
+        temporary_settings(updates={PREFECT_API_URL: report_run["api"]}),
+        get_client(sync_client=True) as client,
+    ):
+        # Every field explicit: this client sends unset ones as null, which the server refuses.
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY])),
+            flow_run_filter=FlowRunFilter(),
+            task_run_filter=TaskRunFilter(),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=ARTIFACTS_READ_LIMIT,
+            offset=0,
         )
-    assert 'id="verdict" class="pass"' in dom
-    assert "Why strengthening the Taiwan-Japan alliance makes perfect sense" in dom
-    assert "empty file" in dom
-    assert shot.stat().st_size > 10_000
+        ours = [a for a in artifacts if run_id in str(a.data)]
+        assert len(ours) == 1, [a.description for a in artifacts]
+        artifact = ours[0]
+        assert artifact.type == "markdown"
+        assert artifact.flow_run_id is not None
+        flow_run = client.read_flow_run(artifact.flow_run_id)
+    assert flow_run.state is not None and flow_run.state.is_completed()
+    markdown = str(artifact.data)
+    assert "**Validation PASSED**" in markdown and "empty file" in markdown
+    assert (
+        "<script" not in markdown and "&lt;img src=x onerror=window.\\_\\_pwned=3&gt;" in markdown
+    )
+    assert str(report_run["report"]) in markdown
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if _chromium() is None or _chromedriver() is None:
+        pytest.skip("Chromium and chromedriver are not installed")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(_chromium())
+    for flag in BROWSER_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={WINDOW_WIDTH},{WINDOW_HEIGHT}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The system chromedriver, so Selenium Manager never tries to download one.
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=_chromedriver()))
+    driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT_S)
+    yield driver
+    driver.quit()
+
+
+def _open(driver: Any, page: Path) -> list[dict[str, Any]]:
+    """Load a page; returns the console messages it logged while loading."""
+    driver.get_log("browser")  # drop messages of earlier pages
+    driver.get(page.as_uri())
+    return driver.get_log("browser")
+
+
+def _screenshot(driver: Any, tmp_path: Path, name: str) -> Path:
+    """A full-page PNG in the test's tmp dir, copied under tests/artifacts/ for CI."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(WINDOW_WIDTH, min(int(height), MAX_SCREENSHOT_HEIGHT))
+    shot = tmp_path / name
+    assert driver.save_screenshot(str(shot))
+    driver.set_window_size(WINDOW_WIDTH, WINDOW_HEIGHT)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / ".gitignore").write_text("*\n")
+    shutil.copy(shot, ARTIFACTS / name)
+    assert shot.stat().st_size > MIN_SCREENSHOT_BYTES
+    return shot
+
+
+def _severe(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["message"] for m in messages if m["level"] == "SEVERE"]
+
+
+@needs_browser
+def test_the_report_draws_its_charts_without_console_errors(
+    report_run, browser, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    messages = _open(browser, report_run["report"])
+    assert _severe(messages) == []
+    assert browser.title == f"Broadsheet run {report_run['summary']['run_id']}"
+    assert "pass" in browser.find_element(By.ID, "verdict").get_attribute("class")
+    for anchor in CHARTS:
+        svg = browser.find_element(By.CSS_SELECTOR, f"#{anchor} svg")
+        assert svg.size["width"] > 0 and svg.size["height"] > 0, anchor
+        marks = svg.find_elements(By.CSS_SELECTOR, ".role-mark path, .role-mark rect")
+        assert marks, f"{anchor}: no marks drawn"
+        assert svg.get_attribute("aria-labelledby") == f"{anchor}-caption"
+        caption = browser.find_element(By.ID, f"{anchor}-caption").text
+        assert "From " in caption, anchor  # every chart names the table and column it shows
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "empty file" in body  # the quarantine reason
+    assert "Why strengthening the Taiwan-Japan alliance makes perfect sense" not in body  # folded
+    _screenshot(browser, tmp_path, "report.png")
+
+
+@needs_browser
+def test_markup_in_documents_shows_as_text_and_runs_nothing(report_run, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    messages = _open(browser, report_run["report"])
+    assert _severe(messages) == []
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert "pwned" not in browser.title
+    assert browser.find_elements(By.TAG_NAME, "script") == []
+    assert browser.find_elements(By.TAG_NAME, "img") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "td b") == []  # '<b>' in a file name
+    # The hostile empty file is quarantined: its name is shown, as text, in the quarantine list.
+    assert HOSTILE_EMPTY in browser.find_element(By.TAG_NAME, "body").text
+    # The hostile article is a document: its title and source name show once the list is open.
+    browser.find_element(By.CSS_SELECTOR, "#documents-list summary").click()
+    documents = browser.find_element(By.ID, "documents-list").text
+    assert HOSTILE_TITLE in documents
+    assert HOSTILE_NAME in documents
+    assert browser.execute_script("return window.__pwned === undefined")
+
+
+@needs_browser
+def test_the_data_docs_index_renders(report_run, browser, tmp_path: Path) -> None:
+    index = report_run["validation"].get("data_docs_index")
+    if not index:
+        pytest.skip("validation.json has no data_docs_index yet (Data Docs land with validation)")
+    page = report_run["snapshot"] / index
+    assert page.is_file(), page
+    messages = _open(browser, page)
+    allowed = [m for m in _severe(messages) if _is_cdn_consequence(m)]
+    assert [m for m in _severe(messages) if m not in allowed] == []
+    assert browser.find_element("tag name", "body").text.strip()
+    _screenshot(browser, tmp_path, "data_docs_index.png")
+    # The run report links to the same index.
+    assert f'href="{index}"' in report_run["report"].read_text() or (
+        f"href='{index}'" in report_run["report"].read_text()
+    )
+
+
+def _is_cdn_consequence(message: str) -> bool:
+    """A failed load of a remote (http/https) asset, or an inline script missing its CDN global."""
+    remote_load = ("http://" in message or "https://" in message) and (
+        "Failed to load resource" in message or "net::ERR_" in message
+    )
+    missing_global = any(f"{name} is not defined" in message for name in CDN_GLOBALS)
+    return remote_load or missing_global
