@@ -16,6 +16,11 @@ from typing import Any
 
 import pytest
 
+try:
+    from selenium.webdriver.common.by import By
+except ImportError:  # the browser tests skip; the Prefect server tests still run
+    By = None
+
 from .conftest import SEEDS
 from .test_pipeline import run_cli
 
@@ -175,9 +180,9 @@ def _chromedriver() -> str | None:
 
 
 needs_browser = pytest.mark.skipif(
-    _chromium() is None or _chromedriver() is None,
-    reason="Chromium and chromedriver are not installed (.ci/run installs chromium "
-    "chromium-driver)",
+    _chromium() is None or _chromedriver() is None or By is None,
+    reason="Chromium, chromedriver or selenium is missing (.ci/run installs chromium "
+    "chromium-driver; selenium is in the test extra)",
 )
 
 
@@ -304,8 +309,6 @@ def _severe(messages: list[dict[str, Any]]) -> list[str]:
 def test_the_report_draws_its_charts_without_console_errors(
     report_run, browser, tmp_path: Path
 ) -> None:
-    from selenium.webdriver.common.by import By
-
     messages = _open(browser, report_run["report"])
     assert _severe(messages) == []
     assert browser.title == f"Broadsheet run {report_run['summary']['run_id']}"
@@ -326,8 +329,6 @@ def test_the_report_draws_its_charts_without_console_errors(
 
 @needs_browser
 def test_markup_in_documents_shows_as_text_and_runs_nothing(report_run, browser) -> None:
-    from selenium.webdriver.common.by import By
-
     messages = _open(browser, report_run["report"])
     assert _severe(messages) == []
     assert browser.execute_script("return window.__pwned === undefined")
@@ -353,14 +354,29 @@ def test_the_data_docs_index_renders(report_run, browser, tmp_path: Path) -> Non
     page = report_run["snapshot"] / index
     assert page.is_file(), page
     messages = _open(browser, page)
-    allowed = [m for m in _severe(messages) if _is_cdn_consequence(m)]
-    assert [m for m in _severe(messages) if m not in allowed] == []
-    assert browser.find_element("tag name", "body").text.strip()
+    severe = _severe(messages)
+    assert [m for m in severe if not _is_cdn_consequence(m)] == []
+    assert browser.find_element(By.TAG_NAME, "body").text.strip()
     _screenshot(browser, tmp_path, "data_docs_index.png")
-    # The run report links to the same index.
-    assert f'href="{index}"' in report_run["report"].read_text() or (
-        f"href='{index}'" in report_run["report"].read_text()
-    )
+
+
+@needs_browser
+@pytest.mark.parametrize("entry", ["snapshot", "output"])
+def test_the_report_links_into_data_docs(report_run, browser, entry: str) -> None:
+    """The report's Data Docs link works from the snapshot and from output/report.html."""
+    index = report_run["validation"].get("data_docs_index")
+    if not index:
+        pytest.skip("validation.json has no data_docs_index yet (Data Docs land with validation)")
+    report = report_run["report"] if entry == "snapshot" else report_run["output"] / "report.html"
+    if entry == "output" and not (report_run["output"] / Path(index).parts[0]).exists():
+        # output/report.html is a link to latest/report.html; a browser resolves relative links
+        # against the link's own folder, so output/ needs a data_docs -> latest/data_docs link.
+        pytest.xfail("publish does not link output/data_docs -> latest/data_docs yet")
+    _open(browser, report)
+    browser.find_element(By.CSS_SELECTOR, "#data-docs a").click()
+    assert browser.current_url.endswith(index)
+    assert browser.find_element(By.TAG_NAME, "body").text.strip()
+    assert _severe(browser.get_log("browser")) == []
 
 
 def _is_cdn_consequence(message: str) -> bool:
