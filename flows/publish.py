@@ -7,6 +7,7 @@ Layout of an output folder::
     latest -> snapshots/<run_id>                    switched with one atomic rename
     <table> -> latest/<table>                       stable paths for pandas, DuckDB, Polars
     report.html -> latest/report.html
+    data_docs -> latest/data_docs                   the GX site (the report links into it)
 
 A snapshot whose validation failed is written (for inspection) but never becomes ``latest``.
 Old snapshots beyond ``keep_snapshots`` are removed, never the one ``latest`` points to.
@@ -28,6 +29,7 @@ SNAPSHOTS = "snapshots"
 LATEST = "latest"
 PART_FILE = "part-00000.parquet"
 REPORT_FILE = "report.html"
+DATA_DOCS_DIR = "data_docs"
 
 
 def snapshot_dir(output: Path, run_id: str) -> Path:
@@ -62,7 +64,11 @@ def _atomic_symlink(link: Path, target: str) -> None:
 def switch_latest(output: Path, run_id: str, table_names: list[str]) -> None:
     """Point ``latest`` at the run's snapshot and make sure the stable table links exist."""
     _atomic_symlink(output / LATEST, f"{SNAPSHOTS}/{run_id}")
-    for name in [*table_names, REPORT_FILE]:
+    names = [*table_names, REPORT_FILE]
+    # The report's relative links into Data Docs resolve from output/ when it is opened there.
+    if (snapshot_dir(output, run_id) / DATA_DOCS_DIR).is_dir():
+        names.append(DATA_DOCS_DIR)
+    for name in names:
         link = output / name
         if link.is_symlink():
             continue

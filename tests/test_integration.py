@@ -368,10 +368,8 @@ def test_the_report_links_into_data_docs(report_run, browser, entry: str) -> Non
     if not index:
         pytest.skip("validation.json has no data_docs_index yet (Data Docs land with validation)")
     report = report_run["report"] if entry == "snapshot" else report_run["output"] / "report.html"
-    if entry == "output" and not (report_run["output"] / Path(index).parts[0]).exists():
-        # output/report.html is a link to latest/report.html; a browser resolves relative links
-        # against the link's own folder, so output/ needs a data_docs -> latest/data_docs link.
-        pytest.xfail("publish does not link output/data_docs -> latest/data_docs yet")
+    # output/report.html is a link to latest/report.html; a browser resolves relative links
+    # against the link's own folder, so publish also links output/data_docs -> latest/data_docs.
     _open(browser, report)
     browser.find_element(By.CSS_SELECTOR, "#data-docs a").click()
     assert browser.current_url.endswith(index)

@@ -38,6 +38,21 @@ def test_switch_points_tables_at_the_new_snapshot(tmp_path: Path) -> None:
     assert pd.read_parquet(tmp_path / "quarantine")["reason"].tolist() == ["empty file"]
 
 
+def test_data_docs_are_linked_from_the_output_folder_when_the_run_has_them(
+    tmp_path: Path,
+) -> None:
+    tables = _tables("run-1")
+    publish.write_snapshot(tmp_path, "run-1", tables)
+    publish.switch_latest(tmp_path, "run-1", list(tables))
+    assert not (tmp_path / publish.DATA_DOCS_DIR).is_symlink()  # no site, no dangling link
+    index = publish.snapshot_dir(tmp_path, "run-2") / publish.DATA_DOCS_DIR / "index.html"
+    index.parent.mkdir(parents=True)
+    index.write_text("<html>docs</html>", encoding="utf-8")
+    publish.write_snapshot(tmp_path, "run-2", _tables("run-2"))
+    publish.switch_latest(tmp_path, "run-2", list(tables))
+    assert (tmp_path / publish.DATA_DOCS_DIR / "index.html").read_text() == "<html>docs</html>"
+
+
 def test_a_failed_run_is_written_but_not_switched(tmp_path: Path) -> None:
     tables = _tables("run-1")
     publish.write_snapshot(tmp_path, "run-1", tables)
