@@ -155,6 +155,19 @@ class RunSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ValidationSettings:
+    """Great Expectations validation (flows/validate.py): Data Docs and row-count drift."""
+
+    # Build the GX Data Docs site of every run under snapshots/<run_id>/data_docs.
+    data_docs: bool = True
+    # A table's row count may move this share of the previous published run's count, either
+    # way, before the drift warning fires (a corpus can legitimately grow)...
+    row_count_drift_tolerance: float = 0.5
+    # ...and always at least this many rows, so small tables do not warn on every run.
+    row_count_drift_min_rows: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
@@ -162,6 +175,7 @@ class Settings:
     quality: QualitySettings = field(default_factory=QualitySettings)
     nlp: NlpSettings = field(default_factory=NlpSettings)
     run: RunSettings = field(default_factory=RunSettings)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
 
     def with_overrides(self, section: str, **values: Any) -> Settings:
         """A copy with some values of one section replaced (None values are ignored)."""

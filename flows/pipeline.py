@@ -34,7 +34,7 @@ from prefect.utilities.annotations import quote
 
 import flows
 from flows import publish, stages
-from flows.config import Settings, load_settings
+from flows.config import Settings, ValidationSettings, load_settings
 from flows.records import ProcessedDocument, Quarantined
 from flows.report import ARTIFACT_KEY, RunSummary, render_markdown, render_report, summarize
 from flows.tables import build_tables
@@ -71,10 +71,29 @@ tables_task = _stage_task("build-tables", build_tables)
 
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
-def validate_task(tables: dict[str, pa.Table], suites_dir: Path) -> dict[str, Any]:
-    from flows.validate import validate_tables  # Great Expectations imports in ~2.6 s
+def validate_task(
+    tables: dict[str, pa.Table],
+    suites_dir: Path,
+    output: Path | None = None,
+    run_id: str | None = None,
+    settings: ValidationSettings | None = None,
+) -> dict[str, Any]:
+    """Validate ``tables``; with ``output`` and ``run_id``, drift against ``output/latest`` (read
+    before this run publishes) and Data Docs under the run's snapshot."""
+    from flows import validate  # Great Expectations imports in ~2.6 s
 
-    report = validate_tables(tables, suites_dir)
+    settings = settings or ValidationSettings()
+    docs_dir = None
+    if output is not None and run_id is not None and settings.data_docs:
+        docs_dir = publish.snapshot_dir(output, run_id) / validate.DATA_DOCS_DIR
+    report = validate.validate_tables(
+        tables,
+        suites_dir,
+        previous_counts=validate.published_row_counts(output) if output is not None else None,
+        docs_dir=docs_dir,
+        run_name=run_id,
+        settings=settings,
+    )
     return {"success": report.success, "summary": report.summary(), **report.to_dict()}
 
 
@@ -192,7 +211,12 @@ def broadsheet_run(
         lambda: tables_task(quote(processed), quote(quarantined), run_id, flows.__version__),
     )
     summary = summarize(tables, run_id, flows.__version__, settings.run.input, str(out))
-    validation = timed("validate", lambda: validate_task(quote(tables), DEFAULT_SUITES))
+    validation = timed(
+        "validate",
+        lambda: validate_task(
+            quote(tables), DEFAULT_SUITES, out, run_id, quote(settings.validation)
+        ),
+    )
     summary.validation = validation["summary"]
     summary.validation_passed = bool(validation["success"])
     summary.stage_seconds = timings

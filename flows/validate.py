@@ -47,15 +47,25 @@ flows.validate`` stays cheap.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import datetime as dt
 import json
+import logging
+import math
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from flows import data_docs
+from flows.config import ValidationSettings
 from flows.records import BODY_KINDS
 
 if TYPE_CHECKING:
@@ -123,6 +133,28 @@ GX_DATASOURCE = "broadsheet"
 GX_RUNTIME_KWARGS: frozenset[str] = frozenset({"batch_id"})
 GX_BATCH_DEFINITION = "whole_table"
 
+# Data Docs: the site's folder inside a snapshot. Pages need an observed value for table-level
+# expectations, which the pass/fail format omits; BASIC costs about the same (measured).
+DATA_DOCS_DIR = "data_docs"
+DOCS_PASS_FORMAT: dict[str, Any] = {"result_format": "BASIC"}
+DEFAULT_RUN_NAME = "broadsheet"
+RUN_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+SHAPE_PART = "shape"
+ROWS_PART = "rows"
+
+# Row-count drift: suites name these parameters in their expect_table_row_count_to_be_between
+# ({"$PARAMETER": ...}); validate_tables fills them from the previous published run's counts.
+DRIFT_MIN_PARAMETER = "previous_row_count_min"
+DRIFT_MAX_PARAMETER = "previous_row_count_max"
+GX_PARAMETER_KEY = "$PARAMETER"
+NOT_EVALUATED = "not evaluated"
+NO_PREVIOUS_RUN = "not applicable: no previous published run to compare row counts with"
+
+# Entity density is reported per this many words of documents.text.
+WORDS_PER_DENSITY = 1000
+
+logger = logging.getLogger(__name__)
+
 
 class SuiteError(ValueError):
     """A suite file is not a valid GX suite or breaks Broadsheet's suite conventions."""
@@ -138,6 +170,9 @@ class ExpectationOutcome:
     severity: str
     success: bool
     observed: str  # short human-readable observed value / unexpected examples
+    # The Data Docs page with this result, relative to the folder holding the docs site (the
+    # run's snapshot); None without Data Docs or for outcomes GX did not compute.
+    docs_page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +180,8 @@ class ValidationReport:
     """Every expectation outcome of a validation, with the verdict for the run."""
 
     outcomes: tuple[ExpectationOutcome, ...]
+    # index.html of the run's Data Docs, relative to the folder holding the site; None if unbuilt.
+    data_docs_index: str | None = None
 
     @property
     def success(self) -> bool:
@@ -177,6 +214,7 @@ class ValidationReport:
             "n_expectations": len(self.outcomes),
             "n_failed_critical": len(self.failed_critical),
             "n_failed_warnings": len(self.failed_warnings),
+            "data_docs_index": self.data_docs_index,
             "outcomes": [asdict(o) for o in self.outcomes],
         }
 
@@ -273,7 +311,15 @@ def _has(frame: pd.DataFrame, columns: Iterable[str]) -> bool:
     return set(columns) <= set(frame.columns)
 
 
-def _derive_documents(frame: pd.DataFrame) -> pd.DataFrame:
+def _entity_density(n_words: Any, n_entities: int | None) -> float | None:
+    """Entities per WORDS_PER_DENSITY words, or None when not applicable (no count, no words)."""
+    words = _as_int(n_words)
+    if n_entities is None or words is None or words <= 0:
+        return None
+    return n_entities * WORDS_PER_DENSITY / words
+
+
+def _derive_documents(frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame:
     import pandas as pd
 
     out = frame.copy()
@@ -291,6 +337,15 @@ def _derive_documents(frame: pd.DataFrame) -> pd.DataFrame:
         out["text_word_count"] = pd.array(
             [len(t.split()) if isinstance(t, str) else None for t in frame["text"]],
             dtype="Int64",
+        )
+    if _has(frame, ("doc_id", "n_words")):
+        counts = cross.entities_per_doc
+        out["entities_per_1000_words"] = pd.array(
+            [
+                _entity_density(n, None if counts is None else counts.get(d, 0))
+                for d, n in zip(frame["doc_id"], frame["n_words"], strict=True)
+            ],
+            dtype="Float64",
         )
     return out
 
@@ -374,11 +429,18 @@ class _CrossTable:
     # derived column is then null: not applicable).
     entity_counts: Mapping[EntityKey, tuple[int, int]] | None
     index_keys: frozenset[EntityKey] | None
+    # doc_id -> entity rows; None when entities is not being validated.
+    entities_per_doc: Mapping[str, int] | None = None
 
 
 def _cross_table(frames: Mapping[str, pd.DataFrame]) -> _CrossTable:
     entities = frames.get(ENTITIES)
     counts: dict[EntityKey, tuple[int, int]] | None = None
+    per_doc: dict[str, int] | None = None
+    if entities is not None and _has(entities, ("doc_id",)):
+        per_doc = {}
+        for doc_id in entities["doc_id"]:
+            per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
     if entities is not None and _has(entities, ("doc_id", "canonical", "label")):
         docs: dict[EntityKey, set[Any]] = {}
         rows: dict[EntityKey, int] = {}
@@ -392,7 +454,7 @@ def _cross_table(frames: Mapping[str, pd.DataFrame]) -> _CrossTable:
     keys: frozenset[EntityKey] | None = None
     if index is not None and _has(index, ("canonical", "label")):
         keys = frozenset(zip(index["canonical"], index["label"], strict=True))
-    return _CrossTable(_document_texts(frames.get(DOCUMENTS)), counts, keys)
+    return _CrossTable(_document_texts(frames.get(DOCUMENTS)), counts, keys, per_doc)
 
 
 def _derive_entity_index(frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame:
@@ -424,7 +486,7 @@ def _derive(table: str, frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame
     import pandas as pd
 
     if table == DOCUMENTS:
-        return _derive_documents(frame)
+        return _derive_documents(frame, cross)
     if table == ENTITY_INDEX:
         return _derive_entity_index(frame, cross)
     if table in CHILD_TABLES:
@@ -551,13 +613,14 @@ def _split_suite(gx: Any, suite: ExpectationSuite) -> tuple[Any, Any]:
             exp.configuration
         )
     return (
-        gx.ExpectationSuite(name=f"{suite.name}.shape", expectations=shape),
-        gx.ExpectationSuite(name=f"{suite.name}.rows", expectations=rows),
+        gx.ExpectationSuite(name=f"{suite.name}.{SHAPE_PART}", expectations=shape),
+        gx.ExpectationSuite(name=f"{suite.name}.{ROWS_PART}", expectations=rows),
     )
 
 
-def _in_memory_config() -> Any:
-    """GX context config: in-memory stores, no docs site, no analytics, no progress bars."""
+def _in_memory_config(docs_dir: Path | None = None) -> Any:
+    """GX context config: in-memory stores, no analytics, no progress bars; a docs site under
+    ``docs_dir`` when given, else none."""
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -565,8 +628,9 @@ def _in_memory_config() -> Any:
     )
 
     return DataContextConfig(
-        # The default ephemeral config reserves a temp folder for a docs site we never build.
+        # The default ephemeral config reserves a temp folder for a docs site; ours is explicit.
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites=data_docs.site_config(docs_dir) if docs_dir is not None else {},
         analytics_enabled=False,
         # One bar per metric batch would spam the run log.
         progress_bars=ProgressBarsConfig(globally=False),
@@ -584,11 +648,118 @@ def _missing_suite(table: str, suites_dir: Path) -> ExpectationOutcome:
     )
 
 
-def validate_tables(tables: Mapping[str, pa.Table], suites_dir: Path) -> ValidationReport:
-    """Validate every table against ``suites_dir/<name>.json``; see the module docstring."""
+def drift_bounds(previous: int, settings: ValidationSettings) -> tuple[int, int]:
+    """(min, max) rows a table may have given the previous published run's ``previous`` rows."""
+    slack = max(
+        math.ceil(previous * settings.row_count_drift_tolerance),
+        settings.row_count_drift_min_rows,
+    )
+    return max(0, previous - slack), previous + slack
+
+
+def published_row_counts(output: Path) -> dict[str, int]:
+    """Rows per table of the run ``output/latest`` points to; empty before the first publish.
+
+    Read from the Parquet footers only, so it costs milliseconds whatever the tables' size.
+    """
+    latest = Path(output) / "latest"
+    if not latest.is_dir():
+        return {}
+    counts: dict[str, int] = {}
+    for folder in sorted(p for p in latest.iterdir() if p.is_dir()):
+        parts = sorted(folder.glob("*.parquet"))
+        if parts:
+            counts[folder.name] = sum(pq.ParquetFile(part).metadata.num_rows for part in parts)
+    return counts
+
+
+def _parameter_names(value: Any) -> set[str]:
+    """The $PARAMETER names a kwarg value refers to."""
+    if isinstance(value, Mapping):
+        if GX_PARAMETER_KEY in value:
+            return {str(value[GX_PARAMETER_KEY])}
+        return set().union(*(_parameter_names(v) for v in value.values()))
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_parameter_names(v) for v in value))
+    return set()
+
+
+def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
+    """``value`` with every {"$PARAMETER": name} replaced by ``parameters[name]``."""
+    if isinstance(value, Mapping):
+        if GX_PARAMETER_KEY in value:
+            return parameters[str(value[GX_PARAMETER_KEY])]
+        return {k: _resolve(v, parameters) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, parameters) for v in value]
+    return value
+
+
+def _bind_parameters(
+    gx: Any, part: ExpectationSuite, table: str, parameters: Mapping[str, Any]
+) -> tuple[Any, set[tuple[str, str]], list[ExpectationOutcome]]:
+    """``part`` with its parameters filled in, the keys of the expectations that had some, and
+    an outcome for each expectation whose parameters are unknown.
+
+    Resolved here rather than by GX (``expectation_parameters``) because GX reports the resolved
+    kwargs, and outcomes are matched to expectations by kwargs. An expectation whose parameters
+    are unknown (row-count drift on the first run) is not applicable: it passes, saying why.
+    """
+    configs, bound, skipped = [], set(), []
+    for exp in part.expectations:
+        config = exp.configuration
+        names = _parameter_names(dict(config.kwargs))
+        if not names:
+            configs.append(config)
+        elif names <= set(parameters):
+            resolved = copy.deepcopy(config)  # the loaded suite stays a template for later runs
+            resolved.kwargs = _resolve(dict(config.kwargs), parameters)
+            configs.append(resolved)
+            bound.add(_key(resolved))
+        else:
+            skipped.append(
+                ExpectationOutcome(
+                    table=table,
+                    expectation=config.type,
+                    column=_column_of(config.type, dict(config.kwargs)),
+                    severity=str((config.meta or {}).get("severity", CRITICAL)),
+                    success=True,
+                    observed=NO_PREVIOUS_RUN,
+                )
+            )
+    return gx.ExpectationSuite(name=part.name, expectations=configs), bound, skipped
+
+
+@dataclass(frozen=True)
+class _StoredPart:
+    """One suite part's GX result, kept for the Data Docs, and where its outcomes sit."""
+
+    table: str
+    part: str  # GX suite name, "<table>.shape" or "<table>.rows"
+    result: Any  # ExpectationSuiteValidationResult
+    outcomes: range  # indices into the report's outcomes
+
+
+def validate_tables(
+    tables: Mapping[str, pa.Table],
+    suites_dir: Path,
+    *,
+    previous_counts: Mapping[str, int] | None = None,
+    docs_dir: Path | None = None,
+    run_name: str | None = None,
+    settings: ValidationSettings | None = None,
+) -> ValidationReport:
+    """Validate every table against ``suites_dir/<name>.json``; see the module docstring.
+
+    ``previous_counts`` (rows per table of the previous published run, see
+    :func:`published_row_counts`) fills the row-count drift expectations; without a count for a
+    table they pass as not applicable. With ``docs_dir`` the run's Data Docs are built there
+    (``run_name`` names the run in them) and outcomes link to their pages.
+    """
+    settings = settings or ValidationSettings()
     gx = _import_gx()
     suites = load_suites(suites_dir)
-    context = gx.get_context(mode="ephemeral", project_config=_in_memory_config())
+    context = gx.get_context(mode="ephemeral", project_config=_in_memory_config(docs_dir))
     batch_definition = (
         context.data_sources.add_pandas(GX_DATASOURCE)
         .add_dataframe_asset(GX_DATASOURCE)
@@ -598,36 +769,78 @@ def validate_tables(tables: Mapping[str, pa.Table], suites_dir: Path) -> Validat
     cross = _cross_table(frames)
 
     outcomes: list[ExpectationOutcome] = []
+    stored: list[_StoredPart] = []
     for name, frame in frames.items():
         suite = suites.get(name)
         if suite is None:
             outcomes.append(_missing_suite(name, suites_dir))
             continue
+        previous = None if previous_counts is None else previous_counts.get(name)
+        parameters: dict[str, Any] = {}
+        if previous is not None:
+            low, high = drift_bounds(previous, settings)
+            parameters = {DRIFT_MIN_PARAMETER: low, DRIFT_MAX_PARAMETER: high}
         derived = _derive(name, frame, cross)
-        for part, data in zip(_split_suite(gx, suite), (frame, derived), strict=True):
+        for template, data in zip(_split_suite(gx, suite), (frame, derived), strict=True):
+            part, bound, skipped = _bind_parameters(gx, template, name, parameters)
             if part.expectations:
                 batch = batch_definition.get_batch(batch_parameters={"dataframe": data})
-                outcomes.extend(_validate_part(gx, batch, part, name, data))
-    return ValidationReport(outcomes=tuple(outcomes))
+                part_outcomes, result = _validate_part(
+                    gx, batch, part, name, data, for_docs=docs_dir is not None
+                )
+                for i, exp in enumerate(part.expectations):
+                    if _key(exp.configuration) in bound:
+                        part_outcomes[i] = _drift_outcome(
+                            part_outcomes[i], len(data), previous, parameters
+                        )
+                first = len(outcomes)
+                outcomes.extend(part_outcomes)
+                stored.append(_StoredPart(name, part.name, result, range(first, len(outcomes))))
+            outcomes.extend(skipped)
+    report = ValidationReport(outcomes=tuple(outcomes))
+    if docs_dir is None:
+        return report
+    return _with_docs(context, report, stored, Path(docs_dir), run_name or DEFAULT_RUN_NAME)
+
+
+def _drift_outcome(
+    outcome: ExpectationOutcome, rows: int, previous: int | None, parameters: Mapping[str, Any]
+) -> ExpectationOutcome:
+    """A drift outcome that says what it compared: rows now, the previous run's, the range."""
+    if outcome.observed.startswith(NOT_EVALUATED):
+        return outcome
+    observed = (
+        f"{rows} rows; previous published run {previous}, allowed "
+        f"{parameters[DRIFT_MIN_PARAMETER]}..{parameters[DRIFT_MAX_PARAMETER]}"
+    )
+    return dataclasses.replace(outcome, observed=_short(observed))
 
 
 def _validate_part(
-    gx: Any, batch: Any, part: ExpectationSuite, table: str, data: pd.DataFrame
-) -> list[ExpectationOutcome]:
-    """Outcomes of ``part`` on ``batch``, in suite order.
+    gx: Any, batch: Any, part: ExpectationSuite, table: str, data: pd.DataFrame, for_docs: bool
+) -> tuple[list[ExpectationOutcome], Any]:
+    """Outcomes of ``part`` on ``batch``, in suite order, and the GX suite result for Data Docs.
 
     A pass/fail-only run costs about half of a detailed one, and a good run has no failures, so
     details (unexpected values, their rows) are computed only for the expectations that failed.
+    For Data Docs the first run is BASIC (observed values for the pages, about the same cost),
+    and the detailed results of failures replace theirs in the stored suite result.
     """
-    results = {
-        _key(r.expectation_config): r
-        for r in batch.validate(part, result_format=PASS_FAIL_FORMAT).results
-    }
+    suite_result = batch.validate(
+        part, result_format=DOCS_PASS_FORMAT if for_docs else PASS_FAIL_FORMAT
+    )
+    results = {_key(r.expectation_config): r for r in suite_result.results}
     failed = [e.configuration for e in part.expectations if not _passed(results, e.configuration)]
     if failed:
         detail_suite = gx.ExpectationSuite(name=f"{part.name}.failed", expectations=failed)
-        detailed = batch.validate(detail_suite, result_format=DETAIL_FORMAT).results
-        results.update({_key(r.expectation_config): r for r in detailed})
+        detailed = {
+            _key(r.expectation_config): r
+            for r in batch.validate(detail_suite, result_format=DETAIL_FORMAT).results
+        }
+        results.update(detailed)
+        suite_result.results = [
+            detailed.get(_key(r.expectation_config), r) for r in suite_result.results
+        ]
     outcomes: list[ExpectationOutcome] = []
     for exp in part.expectations:
         result = results.get(_key(exp.configuration))
@@ -635,7 +848,106 @@ def _validate_part(
             outcomes.append(_no_result(table, exp.configuration))
         else:
             outcomes.append(_outcome(table, result, data))
-    return outcomes
+    return outcomes, suite_result
+
+
+# --- Data Docs ---------------------------------------------------------------------------------
+
+
+def _page_path(context: Any, key: Any) -> Path:
+    """Where GX writes the page of the result stored under ``key``."""
+    (site,) = context.get_docs_sites_urls(
+        resource_identifier=key, site_name=data_docs.SITE_NAME, only_if_exists=False
+    )
+    return Path(unquote(urlparse(site["site_url"]).path))
+
+
+def _relative(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _safe_run_name(run_name: str) -> str:
+    """GX makes the run name a folder of the page paths: no separators or odd characters."""
+    return RUN_NAME_UNSAFE.sub("_", run_name) or DEFAULT_RUN_NAME
+
+
+def _with_docs(
+    context: Any,
+    report: ValidationReport,
+    stored: Sequence[_StoredPart],
+    docs_dir: Path,
+    run_name: str,
+) -> ValidationReport:
+    """``report`` with links into the run's Data Docs, built under ``docs_dir``.
+
+    Data Docs are a view of results already computed: if GX fails to store or render them, the
+    run keeps its verdict and the report says there are no docs (and the log says why).
+    """
+    try:
+        pages = _build_docs(context, stored, docs_dir, _safe_run_name(run_name), report)
+    except Exception:  # any GX error: docs must not cost the verdict (see the docstring)
+        logger.exception("Data Docs could not be built under %s", docs_dir)
+        return report
+    outcomes = list(report.outcomes)
+    for part, page in zip(stored, pages, strict=True):
+        for i in part.outcomes:
+            outcomes[i] = dataclasses.replace(outcomes[i], docs_page=page)
+    index = _relative(docs_dir / data_docs.INDEX_FILE, docs_dir.parent)
+    return ValidationReport(outcomes=tuple(outcomes), data_docs_index=index)
+
+
+def _build_docs(
+    context: Any,
+    stored: Sequence[_StoredPart],
+    docs_dir: Path,
+    run_name: str,
+    report: ValidationReport,
+) -> list[str]:
+    """Store the parts' results, build their pages offline-ready, write the index; returns each
+    part's page relative to the folder holding the site (the snapshot)."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+    keys = []
+    for part in stored:
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(part.part),
+            run_id=run_id,
+            batch_identifier=part.table,
+        )
+        # Some GX expectations (quantile ranges) report success as numpy.bool, which the
+        # store's JSON serialiser rejects.
+        for item in part.result.results:
+            if item.success is not None:
+                item.success = bool(item.success)
+        part.result.meta["run_id"] = run_id  # the page's "Run Name" and "Run Time"
+        context.validation_results_store.set(key, part.result)
+        keys.append(key)
+    # GX's own index fills its table from CDN JavaScript, so Broadsheet writes the index.
+    context.build_data_docs(site_names=[data_docs.SITE_NAME], build_index=False)
+    data_docs.make_offline(docs_dir)
+    entries = []
+    for part, key in zip(stored, keys, strict=True):
+        page = _page_path(context, key)
+        if not page.is_file():  # GX logs and skips a result it cannot render
+            raise FileNotFoundError(f"GX rendered no page for {part.part}: {page}")
+        failed = [report.outcomes[i] for i in part.outcomes if not report.outcomes[i].success]
+        entries.append(
+            data_docs.PageEntry(
+                table=part.table,
+                part=part.part.rsplit(".", 1)[-1],
+                page=_relative(page, docs_dir),
+                n_expectations=len(part.outcomes),
+                n_failed_critical=sum(o.severity == CRITICAL for o in failed),
+                n_failed_warnings=sum(o.severity == WARNING for o in failed),
+            )
+        )
+    data_docs.write_index(docs_dir, entries, run_name)
+    return [_relative(docs_dir / e.page, docs_dir.parent) for e in entries]
 
 
 def _key(config: Any) -> tuple[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from flows import validate
+from flows import publish, validate
+from flows.config import ValidationSettings
 from flows.records import SEGMENT_KINDS
 from flows.schema import TABLES
 
@@ -26,10 +28,15 @@ SUITES = REPO / "expectations"
 SHA = hashlib.sha256(b"raw bytes of a.txt").hexdigest()
 DOC_ID = SHA[:16]
 PARA_1 = "Alice Smith met Bob in Paris."
-PARA_2 = "The meeting was brief."
+# Long enough to be article-length, so the distribution warnings stay quiet on valid rows.
+PARA_2 = "The meeting was brief. " + " ".join(
+    ["They talked about the trains and the weather."] * 20
+)
 TEXT = f"{PARA_1}\n\n{PARA_2}"
 
 Rows = dict[str, list[dict[str, Any]]]
+# What may stay of GX's static assets once unused ones are pruned (its logo is ~20 KB).
+MAX_STATIC_BYTES = 100_000
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -366,8 +373,9 @@ def test_missing_suite_is_a_critical_outcome(tmp_path: Path) -> None:
 
 def test_warning_only_failure_keeps_success() -> None:
     rows = valid_rows()
-    rows["documents"][0]["language"] = "de"
-    report = validate.validate_tables(to_tables(rows, "documents"), SUITES)
+    rows["documents"][0]["language"] = "und"  # a known code, but the share of English drops
+    # Entities come along: the entity density of documents needs them.
+    report = validate.validate_tables(to_tables(rows, "documents", "entities"), SUITES)
     assert report.success
     assert not report.failed_critical
     (hit,) = report.failed_warnings
@@ -394,7 +402,9 @@ def test_report_to_dict_is_json() -> None:
         "severity",
         "success",
         "observed",
+        "docs_page",
     }
+    assert data["data_docs_index"] is None  # no docs folder given
 
 
 # --- the suites themselves --------------------------------------------------------------------
@@ -484,3 +494,144 @@ def test_entity_index_key_is_unique() -> None:
     assert failed(
         report, "entity_index", "expect_compound_columns_to_be_unique", "canonical, label"
     )
+
+
+# --- distributions, drift and Data Docs -------------------------------------------------------
+
+
+def test_distribution_warnings_fire_on_a_stub_document() -> None:
+    rows = valid_rows()
+    stub = rows["documents"][0]
+    # Six words, two entities (333 per 1,000 words), most of the page removed: every warning.
+    stub.update(text=PARA_1, n_words=len(PARA_1.split()), removed_share=0.9)
+    rows["segments"] = rows["segments"][:2]
+    report = validate.validate_tables(to_tables(rows, "documents", "entities"), SUITES)
+    assert report.success, report.failed_critical
+    assert {(o.expectation, o.column) for o in report.failed_warnings} == {
+        ("expect_column_values_to_be_between", "n_words"),
+        ("expect_column_median_to_be_between", "n_words"),
+        ("expect_column_mean_to_be_between", "removed_share"),
+        ("expect_column_quantile_values_to_be_between", "removed_share"),
+        ("expect_column_values_to_be_between", "entities_per_1000_words"),
+        ("expect_column_mean_to_be_between", "entities_per_1000_words"),
+    }
+
+
+def test_an_unknown_language_code_is_critical() -> None:
+    rows = valid_rows()
+    rows["documents"][0]["language"] = "de"  # detect_language writes only en or und
+    report = validate.validate_tables(to_tables(rows, "documents", "entities"), SUITES)
+    assert not report.success
+    assert failed(report, "documents", "expect_column_values_to_be_in_set", "language")
+
+
+DRIFT = "expect_table_row_count_to_be_between"
+DRIFT_TABLES = ("documents", "segments", "entities", "keyphrases", "entity_index")
+
+
+def _drift(report: validate.ValidationReport) -> dict[str, validate.ExpectationOutcome]:
+    return {o.table: o for o in report.outcomes if o.expectation == DRIFT}
+
+
+def test_drift_is_not_applicable_on_the_first_run() -> None:
+    report = validate.validate_tables(to_tables(valid_rows()), SUITES, previous_counts={})
+    drift = _drift(report)
+    assert set(drift) == set(DRIFT_TABLES)
+    assert all(o.success and o.observed == validate.NO_PREVIOUS_RUN for o in drift.values())
+    assert all(o.severity == validate.WARNING for o in drift.values())
+
+
+def test_drift_warns_when_counts_jump_beyond_tolerance() -> None:
+    rows = valid_rows()
+    settings = ValidationSettings(row_count_drift_tolerance=0.5, row_count_drift_min_rows=0)
+    current = {name: len(rows[name]) for name in DRIFT_TABLES}
+    previous = {**current, "segments": 40, "entities": 10 * current["entities"]}
+    report = validate.validate_tables(
+        to_tables(rows), SUITES, previous_counts=previous, settings=settings
+    )
+    drift = _drift(report)
+    assert report.success  # drift is a warning: a corpus can legitimately grow or shrink
+    assert {t for t, o in drift.items() if not o.success} == {"segments", "entities"}
+    assert drift["segments"].observed == "4 rows; previous published run 40, allowed 20..60"
+    assert drift["documents"].success
+    assert "previous published run 1" in drift["documents"].observed
+
+
+def test_drift_bounds_follow_the_settings() -> None:
+    settings = ValidationSettings(row_count_drift_tolerance=0.25, row_count_drift_min_rows=10)
+    assert validate.drift_bounds(1000, settings) == (750, 1250)
+    assert validate.drift_bounds(4, settings) == (0, 14)  # small tables get the absolute slack
+
+
+def test_published_row_counts_read_the_latest_snapshot(tmp_path: Path) -> None:
+    assert validate.published_row_counts(tmp_path) == {}
+    tables = to_tables(valid_rows())
+    publish.write_snapshot(tmp_path, "run-1", tables)
+    assert validate.published_row_counts(tmp_path) == {}  # written, not yet published
+    publish.switch_latest(tmp_path, "run-1", list(tables))
+    assert validate.published_row_counts(tmp_path) == {n: t.num_rows for n, t in tables.items()}
+
+
+@pytest.fixture(scope="module")
+def docs_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, validate.ValidationReport]:
+    """One validation with Data Docs (a warning and a drift failure, so pages show failures)."""
+    snapshot = tmp_path_factory.mktemp("snapshot")
+    rows = valid_rows()
+    rows["documents"][0]["language"] = "und"
+    cwd = Path.cwd()
+    before = set(cwd.iterdir())
+    report = validate.validate_tables(
+        to_tables(rows),
+        SUITES,
+        previous_counts={"documents": 100},
+        docs_dir=snapshot / validate.DATA_DOCS_DIR,
+        run_name="20250101T000000Z-abc123",
+    )
+    assert set(cwd.iterdir()) == before  # GX writes nothing outside the docs folder
+    return snapshot, report
+
+
+def test_data_docs_have_an_index_and_one_page_per_suite_part(docs_run) -> None:
+    snapshot, report = docs_run
+    assert report.data_docs_index == "data_docs/index.html"
+    index = (snapshot / report.data_docs_index).read_text(encoding="utf-8")
+    assert "20250101T000000Z-abc123" in index
+    pages = sorted((snapshot / "data_docs" / "validations").rglob("*.html"))
+    parts = {(p.relative_to(snapshot / "data_docs" / "validations").parts[:2]) for p in pages}
+    assert parts == {(t, part) for t in TABLES for part in ("shape", "rows")}
+    assert len(pages) == len(parts)
+    for page in pages:  # the index links every page
+        assert page.relative_to(snapshot / "data_docs").as_posix() in index
+    assert set(snapshot.iterdir()) == {snapshot / "data_docs"}
+
+
+def test_outcomes_link_to_their_data_docs_page(docs_run) -> None:
+    snapshot, report = docs_run
+    assert report.success and report.failed_warnings
+    for outcome in report.outcomes:
+        if outcome.observed == validate.NO_PREVIOUS_RUN:
+            assert outcome.docs_page is None  # GX did not compute it: no page
+            continue
+        assert outcome.docs_page is not None, outcome
+        page = snapshot / outcome.docs_page
+        assert page.is_file()
+        assert page.relative_to(snapshot / "data_docs" / "validations").parts[0] == outcome.table
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["data_docs_index"] == "data_docs/index.html"
+    assert data["outcomes"][0]["docs_page"].startswith("data_docs/validations/")
+
+
+REMOTE_ASSET = re.compile(r"<(?:script|link|img)\b[^>]*(?:src|href)=[\"']https?:", re.IGNORECASE)
+
+
+def test_data_docs_load_nothing_remote(docs_run) -> None:
+    snapshot, _ = docs_run
+    docs = snapshot / "data_docs"
+    for page in docs.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not REMOTE_ASSET.search(text), page
+        assert "<script" not in text.lower(), page
+        assert "url(https:" not in text and "url('https:" not in text, page
+    # GX's 4 MB of fonts and tutorial GIFs are pruned; only what a page references stays.
+    static = sum(p.stat().st_size for p in (docs / "static").rglob("*") if p.is_file())
+    assert static < MAX_STATIC_BYTES
