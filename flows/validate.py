@@ -2,8 +2,9 @@
 
 This module owns the data-quality gate of a run: it loads the suites in ``expectations/`` (one GX
 suite JSON per table of :mod:`flows.schema`), validates each Arrow table against its suite in an
-ephemeral, in-memory GX context (nothing is written to disk, analytics are disabled) and returns a
-:class:`ValidationReport` that the run report embeds and the CLI uses to decide the exit code.
+ephemeral, in-memory GX context (analytics disabled; nothing is written to disk except the Data
+Docs, and only when asked) and returns a :class:`ValidationReport` that the run report embeds and
+the CLI uses to decide the exit code.
 
 Every expectation carries ``meta = {"severity": "critical" | "warning", "why": "..."}``. A run is
 valid when every *critical* expectation passed; failed warnings are reported but do not fail it.
@@ -18,6 +19,8 @@ columns to a *copy* of each frame before validation, and the suites expect value
 documents
   ``doc_id_matches_sha256`` (bool): ``doc_id == source_sha256[:16]``.
   ``text_word_count`` (int): ``len(text.split())``, compared with ``n_words``.
+  ``entities_per_1000_words`` (float, null when ``entities`` is not validated or ``n_words`` is
+  not positive): the document's ``entities`` rows per 1,000 words, for the density warnings.
 segments
   ``removed_is_zero_width`` (bool): ``kept or start == end``.
   ``kept_kind_is_body_kind`` (bool): ``not kept or kind in flows.records.BODY_KINDS``.
@@ -40,6 +43,26 @@ Null derived values are "not applicable": GX skips nulls in value-set expectatio
 offset check ignores rows whose document is missing, so an orphan row fails ``doc_exists`` only.
 Table-shape expectations (``expect_table_columns_to_match_ordered_list`` and friends) run on the
 original frame, so they see exactly the schema columns of the table that will be published.
+
+Row-count drift
+---------------
+Suites may hold ``expect_table_row_count_to_be_between`` with ``{"$PARAMETER":
+"previous_row_count_min"}`` / ``"previous_row_count_max"`` bounds (warnings: a corpus can grow).
+:func:`validate_tables` fills them from ``previous_counts`` (:func:`published_row_counts` of the
+output's ``latest`` run) with :func:`drift_bounds`: the previous count plus or minus
+``[validation] row_count_drift_tolerance`` of it, at least ``row_count_drift_min_rows``. The
+parameters are substituted before GX sees the suite (outcomes are matched to expectations by their
+kwargs); a table without a previous count (the first run) gets a passed, "not applicable" outcome.
+
+Data Docs
+---------
+With ``docs_dir`` (the pipeline passes ``snapshots/<run_id>/data_docs``) the GX site is built
+there: one validation page per suite part (``<table>.shape``, ``<table>.rows``), made to work
+offline by :mod:`flows.data_docs`, and an ``index.html`` listing them. Pages need observed values,
+so the first validation pass is BASIC instead of pass/fail (about the same cost), and failures'
+detailed results replace theirs on the page. Each outcome's ``docs_page`` and the report's
+``data_docs_index`` are paths relative to the folder holding the site (the snapshot). A docs
+failure is logged and leaves them None; it never changes the verdict.
 
 GX is imported lazily inside the functions (its import takes seconds), so ``import
 flows.validate`` stays cheap.

@@ -635,3 +635,20 @@ def test_data_docs_load_nothing_remote(docs_run) -> None:
     # GX's 4 MB of fonts and tutorial GIFs are pruned; only what a page references stays.
     static = sum(p.stat().st_size for p in (docs / "static").rglob("*") if p.is_file())
     assert static < MAX_STATIC_BYTES
+
+
+def test_a_data_docs_failure_keeps_the_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(docs_dir: Path) -> None:
+        raise RuntimeError("renderer broke")
+
+    monkeypatch.setattr(validate.data_docs, "make_offline", broken)
+    rows = valid_rows()
+    _dup_doc(rows)
+    report = validate.validate_tables(
+        to_tables(rows, "documents"), SUITES, docs_dir=tmp_path / "data_docs"
+    )
+    assert not report.success  # the duplicate still fails the run
+    assert report.data_docs_index is None
+    assert all(o.docs_page is None for o in report.outcomes)
