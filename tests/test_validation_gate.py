@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.testing.utilities import prefect_test_harness
 
 from flows import pipeline, publish
 from flows.tables import build_tables
@@ -47,7 +48,14 @@ def _read(output: Path) -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def prefect_server() -> Iterator[None]:
+    """A temporary Prefect server for this module, stopped while pytest still captures logs."""
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def first_run(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("gate")
     inputs = root / "in"
     inputs.mkdir()
