@@ -443,6 +443,18 @@ def _validation_section(validation: Mapping[str, Any]) -> list[str]:
     return parts
 
 
+def _count_rows(summary: RunSummary) -> list[list[Any]]:
+    """The run's counts as (figure, value, rows it comes from), for the HTML and Markdown."""
+    return [
+        ["documents in", summary.documents_in, "documents + quarantine rows"],
+        ["processed", summary.processed, "documents rows"],
+        ["quarantined", summary.quarantined, "quarantine rows"],
+        ["removed share", f"{summary.removed_share:.1%}", "segments: removed chars / all"],
+        ["entities", summary.entities, "entities rows"],
+        ["keyphrases", summary.keyphrases, "keyphrases rows"],
+    ]
+
+
 def render_report(
     summary: RunSummary, tables: Mapping[str, pa.Table], validation: Mapping[str, Any]
 ) -> str:
@@ -483,12 +495,7 @@ def render_report(
                 ["input", summary.input, "run.input setting"],
                 ["output", summary.output, "run.output setting"],
                 ["pipeline version", summary.pipeline_version, "documents.pipeline_version"],
-                ["documents in", summary.documents_in, "documents + quarantine rows"],
-                ["processed", summary.processed, "documents rows"],
-                ["quarantined", summary.quarantined, "quarantine rows"],
-                ["removed share", f"{summary.removed_share:.1%}", "segments: removed chars / all"],
-                ["entities", summary.entities, "entities rows"],
-                ["keyphrases", summary.keyphrases, "keyphrases rows"],
+                *_count_rows(summary),
             ],
         ),
     ]
@@ -728,13 +735,8 @@ def render_markdown(
         *_md_table(
             ["figure", "value", "from"],
             [
-                ["input", summary.input, "run.input"],
-                ["documents in", summary.documents_in, "documents + quarantine rows"],
-                ["processed", summary.processed, "documents rows"],
-                ["quarantined", summary.quarantined, "quarantine rows"],
-                ["removed share", f"{summary.removed_share:.1%}", "segments"],
-                ["entities", summary.entities, "entities rows"],
-                ["keyphrases", summary.keyphrases, "keyphrases rows"],
+                ["input", summary.input, "run.input setting"],
+                *_count_rows(summary),
                 [
                     "expectations passed",
                     f"{len(passed)}/{len(passed) + len(critical) + len(warnings)}",
