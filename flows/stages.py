@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.cache import CachedResult, ResultCache
 from flows.config import Settings
 from flows.records import (
     Block,
@@ -43,6 +44,8 @@ class InFlight:
     cleaned: CleanedDocument | None = None
     entities: list[Entity] = field(default_factory=list)
     keyphrases: list[Keyphrase] = field(default_factory=list)
+    # Results came from the cache (flows/cache.py): the cleaning and NLP stages pass it by.
+    cached: bool = False
 
     @property
     def source_name(self) -> str:
@@ -65,6 +68,9 @@ def _each(batch: Batch, stage: str, work: Callable[[InFlight], None]) -> StageRe
     kept: Batch = []
     quarantined: list[Quarantined] = []
     for item in batch:
+        if item.cached:
+            kept.append(item)
+            continue
         try:
             work(item)
         except Exception as exc:
@@ -87,7 +93,12 @@ def list_sources(location: str, settings: Settings) -> tuple[list[str | Path], P
 def ingest_batch(
     sources: Sequence[str | Path], root: Path | None, settings: Settings, seen: dict[str, str]
 ) -> StageResult:
-    """Read, hash and decode; the same bytes twice become one document and one quarantine row."""
+    """Read, hash and decode; the same bytes twice become one document and one quarantine row.
+
+    A document whose results are in the cache (same bytes, code, models and result settings)
+    comes back with them filled in and ``cached`` set.
+    """
+    cache = ResultCache.for_settings(settings)
     kept: Batch = []
     quarantined: list[Quarantined] = []
     for source in sources:
@@ -109,7 +120,12 @@ def ingest_batch(
             quarantined.append(decoded)
             continue
         seen[raw.sha256] = raw.source_name
-        kept.append(InFlight(decoded))
+        item = InFlight(decoded)
+        hit = cache.get(raw.sha256) if cache is not None else None
+        if hit is not None:
+            item.cleaned, item.entities, item.keyphrases = hit.cleaned, hit.entities, hit.keyphrases
+            item.cached = True
+        kept.append(item)
     return kept, quarantined
 
 
@@ -170,21 +186,37 @@ def quality_batch(batch: Batch, settings: Settings, seen_texts: dict[str, str]) 
 
 
 def nlp_batch(batch: Batch, settings: Settings) -> StageResult:
-    """Entities and keyphrases in one spaCy pass over the batch; on failure, retry one by one."""
-    from flows.steps.nlp import analyse_batch  # spaCy loads only when a run reaches NLP
+    """Entities and keyphrases of the batch's new documents, on all cores (flows/parallel.py),
+    then stored in the cache; on failure, retry one by one so one bad text quarantines alone."""
+    todo = [item for item in batch if not item.cached]
+    if not todo:
+        return batch, []  # all from the cache: not even spaCy's import is needed
+    from flows.parallel import analyse_texts  # spaCy loads only when a run reaches NLP
+    from flows.steps.nlp import analyse_batch
 
-    texts = [item.cleaned.text if item.cleaned else "" for item in batch]
+    texts = [item.cleaned.text if item.cleaned else "" for item in todo]
+    quarantined: list[Quarantined] = []
     try:
-        results = analyse_batch(texts, settings.nlp)
+        results = analyse_texts(texts, settings.nlp)
     except Exception:
 
         def work(item: InFlight) -> None:
             [(item.entities, item.keyphrases)] = analyse_batch([item.cleaned.text], settings.nlp)
 
-        return _each(batch, "nlp", work)
-    for item, (entities, keyphrases) in zip(batch, results, strict=True):
-        item.entities, item.keyphrases = entities, keyphrases
-    return batch, []
+        done, quarantined = _each(todo, "nlp", work)
+    else:
+        for item, (entities, keyphrases) in zip(todo, results, strict=True):
+            item.entities, item.keyphrases = entities, keyphrases
+        done = todo
+    cache = ResultCache.for_settings(settings)
+    if cache is not None:
+        for item in done:
+            assert item.cleaned is not None
+            cache.put(
+                item.decoded.sha256, CachedResult(item.cleaned, item.entities, item.keyphrases)
+            )
+    failed = {id(item) for item in todo} - {id(item) for item in done}
+    return [item for item in batch if id(item) not in failed], quarantined
 
 
 def finish(batch: Iterable[InFlight]) -> list[ProcessedDocument]:

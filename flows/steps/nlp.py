@@ -1504,7 +1504,7 @@ def analyse_batch(
     docs = nlp.pipe(
         (chunk for _, _, chunk in pieces),
         batch_size=settings.batch_size,
-        n_process=settings.n_process,
+        n_process=1,  # parallelism is a pool of whole analyses (flows/parallel.py)
     )
     for (index, offset, _), doc in zip(pieces, docs, strict=True):
         text = texts[index]

@@ -1,0 +1,167 @@
+"""Result cache: a document whose bytes, code, models and settings are unchanged is not redone.
+
+Owns the on-disk cache of per-document results (the cleaned document with its segments, and
+the document's entities and keyphrases before corpus-level merging). An entry's key is the
+SHA-256 of the document's raw bytes combined with the *pipeline fingerprint*: a hash of every
+source, model and data file of the ``flows`` package, the spaCy model's name and version, and
+the settings that change results (normalize, cleaning, nlp). Change any of them and every entry
+misses; nothing needs invalidating by hand.
+
+Entries are small JSON files (``<cache>/<key[:2]>/<key>.json``) written to a temporary name and
+renamed into place, so concurrent workers and a crash never leave a torn entry; an unreadable
+entry counts as a miss. Quarantined documents are not cached (they are cheap to redo and their
+reason may depend on the rest of the run). The cache is not pruned automatically; deleting the
+folder is always safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import flows
+from flows.config import Settings
+from flows.records import CleanedDocument, Entity, Keyphrase, Segment
+
+# Bumped when the entry layout below changes.
+CACHE_FORMAT = 1
+PACKAGE_DIR = Path(flows.__file__).resolve().parent
+# Files whose content decides results: code, shipped models, data tables.
+FINGERPRINT_SUFFIXES: tuple[str, ...] = (".py", ".json", ".txt", ".joblib")
+# Settings sections that change a document's results (run and quality do not: quality only
+# decides publication, and it runs on cached documents too).
+RESULT_SECTIONS: tuple[str, ...] = ("normalize", "cleaning", "nlp")
+# Folder under the output root that holds the cache by default.
+CACHE_DIR_NAME = "cache"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResult:
+    """What the pipeline computed for one document."""
+
+    cleaned: CleanedDocument
+    entities: list[Entity]
+    keyphrases: list[Keyphrase]
+
+
+@functools.lru_cache(maxsize=1)
+def _package_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix in FINGERPRINT_SUFFIXES
+            and "__pycache__" not in path.parts
+        ):
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _spacy_model_id(model_name: str) -> str:
+    """Name and version of the installed spaCy model, read from its metadata (no load)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return f"{model_name}=={version(model_name.replace('_', '-'))}"
+    except (ImportError, PackageNotFoundError, ValueError):
+        return model_name
+
+
+def pipeline_fingerprint(settings: Settings) -> str:
+    """Hash of everything besides a document's bytes that decides its results."""
+    parts = {
+        "format": CACHE_FORMAT,
+        "version": flows.__version__,
+        "package": _package_digest(),
+        "model": _spacy_model_id(settings.nlp.spacy_model),
+        "settings": {name: dataclasses.asdict(getattr(settings, name)) for name in RESULT_SECTIONS},
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _encode(result: CachedResult) -> dict[str, Any]:
+    c = result.cleaned
+    return {
+        "text": c.text,
+        "title": c.title,
+        "authors": list(c.authors),
+        "published": c.published.isoformat() if c.published else None,
+        "publisher": c.publisher,
+        "language": c.language,
+        "segments": [[s.seq, s.start, s.end, s.kind, s.kept, s.reason, s.text] for s in c.segments],
+        "entities": [[e.start, e.end, e.text, e.label, e.canonical] for e in result.entities],
+        "keyphrases": [[k.phrase, k.score, k.rank] for k in result.keyphrases],
+    }
+
+
+def _decode(data: dict[str, Any]) -> CachedResult:
+    cleaned = CleanedDocument(
+        text=data["text"],
+        title=data["title"],
+        authors=list(data["authors"]),
+        published=dt.date.fromisoformat(data["published"]) if data["published"] else None,
+        publisher=data["publisher"],
+        segments=[Segment(*row) for row in data["segments"]],
+        language=data["language"],
+    )
+    return CachedResult(
+        cleaned=cleaned,
+        entities=[Entity(*row) for row in data["entities"]],
+        keyphrases=[Keyphrase(*row) for row in data["keyphrases"]],
+    )
+
+
+class ResultCache:
+    """Per-document results under ``root``, for one pipeline fingerprint."""
+
+    def __init__(self, root: Path, fingerprint: str) -> None:
+        self.root = root
+        self.fingerprint = fingerprint
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ResultCache | None:
+        """The run's cache (``run.cache_dir``, else ``<output>/cache``), or None when off."""
+        if not settings.run.cache:
+            return None
+        root = Path(settings.run.cache_dir) if settings.run.cache_dir else None
+        if root is None:
+            output = settings.run.output
+            if "://" in output and not output.startswith("file://"):
+                return None  # a remote output has no local folder to cache in
+            root = Path(output.removeprefix("file://")) / CACHE_DIR_NAME
+        return cls(root, pipeline_fingerprint(settings))
+
+    def _path(self, sha256: str) -> Path:
+        key = hashlib.sha256(f"{self.fingerprint}:{sha256}".encode()).hexdigest()
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, sha256: str) -> CachedResult | None:
+        """The cached result of the document with these raw bytes, or None."""
+        try:
+            return _decode(json.loads(self._path(sha256).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing or unreadable: recompute
+
+    def put(self, sha256: str, result: CachedResult) -> None:
+        """Store atomically (temporary file, then rename); a failure to write is not fatal."""
+        path = self._path(sha256)
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(_encode(result), handle, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            # A read-only or full disk costs speed next time, not correctness.
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
