@@ -1,6 +1,7 @@
 """The ``broadsheet`` command: parse flags, call the pipeline or a step, print the outcome.
 
     broadsheet run [--input PATH|URL] [--output PATH] [--config FILE] [--batch-size N]
+                   [--runner local|dask] [--dask-address tcp://HOST:PORT]
     broadsheet clean FILE [--json]     clean one file and print the body (or segments as JSON)
     broadsheet config [--config FILE]  print the effective settings as TOML
     broadsheet schema                  print every published table and column
@@ -32,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="folder to publish into (default: run.output)")
     run.add_argument("--config", help="TOML settings file")
     run.add_argument("--batch-size", type=int, help="documents per task batch")
+    run.add_argument("--runner", help="where batch tasks run: local or dask (default: run.runner)")
+    run.add_argument("--dask-address", help="scheduler of an existing Dask cluster (tcp://...)")
 
     clean = commands.add_parser("clean", help="clean one text file and print the result")
     clean.add_argument("file", type=Path)
@@ -53,7 +56,12 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     from flows.pipeline import InputNotFound, ValidationFailed, run
 
-    overrides = {"run": {"batch_size": args.batch_size}} if args.batch_size else None
+    flags = {
+        "batch_size": args.batch_size,
+        "runner": args.runner,
+        "dask_address": args.dask_address,
+    }
+    overrides = {"run": flags} if any(v is not None for v in flags.values()) else None
     try:
         summary = run(input=args.input, output=args.output, config=args.config, overrides=overrides)
     except InputNotFound as exc:

@@ -154,6 +154,11 @@ class RunSettings:
     output: str = "outputs"
     batch_size: int = 64
     keep_snapshots: int = 5
+    # Where the batch tasks run: "local" (the flow's process, one batch after another) or
+    # "dask" (prefect-dask; a LocalCluster of dask_workers processes, or dask_address).
+    runner: str = "local"
+    dask_address: str = ""
+    dask_workers: int = 2
     # Fail the run (non-zero exit) when a critical expectation fails.
     fail_on_validation_error: bool = True
     # Reuse a document's results when its bytes, the code, models and result settings are

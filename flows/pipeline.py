@@ -1,7 +1,9 @@
 """The Prefect flow of a Broadsheet run: orchestration only, every computation is a stage.
 
-ingest -> normalize -> segment -> clean -> metadata -> quality -> nlp, batch by batch, then
-build tables -> validate (Great Expectations) -> publish (snapshot, report, atomic switch).
+ingest -> normalize -> segment -> clean -> metadata -> quality -> nlp, one task per batch (in
+the flow's process with ``run.runner = "local"``, on Dask workers with ``"dask"``), duplicates
+across batches decided afterwards in input order (``flows.dedupe``), then build tables ->
+validate (Great Expectations) -> publish (staged snapshot, atomic switch).
 
 Batches (``run.batch_size`` documents) keep the task count low; arguments are passed with
 ``quote`` and tasks use ``NO_CACHE`` so Prefect neither walks nor hashes large batches.
@@ -19,6 +21,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 import datetime as dt
 import logging
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,18 +33,20 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
 import flows
 from flows import publish, stages
-from flows.config import Settings, ValidationSettings, load_settings
-from flows.records import ProcessedDocument, Quarantined
+from flows.config import ConfigError, RunSettings, Settings, ValidationSettings, load_settings
+from flows.dedupe import BatchResult, merge_batches
 from flows.report import ARTIFACT_KEY, RunSummary, render_markdown, render_report, summarize
 from flows.tables import build_tables
 
 T = TypeVar("T")
 DEFAULT_SUITES = Path(__file__).resolve().parent.parent / "expectations"
+RUNNERS = ("local", "dask")
 
 
 class InputNotFound(FileNotFoundError):
@@ -60,14 +66,61 @@ def _stage_task(name: str, fn: Callable[..., T]) -> Any:
     return task(name=name, cache_policy=NO_CACHE, persist_result=False)(fn)
 
 
-ingest_task = _stage_task("ingest", stages.ingest_batch)
-normalize_task = _stage_task("normalize", stages.normalize_batch)
-segment_task = _stage_task("segment", stages.segment_batch)
-clean_task = _stage_task("clean", stages.classify_batch)
-metadata_task = _stage_task("metadata", stages.metadata_batch)
-quality_task = _stage_task("quality", stages.quality_batch)
-nlp_task = _stage_task("nlp", stages.nlp_batch)
+def process_batch(
+    number: int, sources: Sequence[str | Path], root: Path | None, settings: Settings
+) -> BatchResult:
+    """One batch through every per-document stage, in the flow's process or on a Dask worker.
+
+    Duplicates are caught within the batch only; ``flows.dedupe.merge_batches`` decides them
+    across batches afterwards, so no state is shared between batches.
+    """
+    result = BatchResult(number)
+
+    def timed(name: str, call: Callable[[], stages.StageResult]) -> stages.Batch:
+        started = time.perf_counter()
+        batch, dropped = call()
+        result.seconds[name] = result.seconds.get(name, 0.0) + time.perf_counter() - started
+        result.quarantined += dropped
+        return batch
+
+    seen, texts = result.accepted_bytes, result.accepted_texts
+    batch = timed("ingest", lambda: stages.ingest_batch(sources, root, settings, seen))
+    batch = timed("normalize", lambda: stages.normalize_batch(batch, settings))
+    batch = timed("segment", lambda: stages.segment_batch(batch, settings))
+    batch = timed("clean", lambda: stages.classify_batch(batch, settings))
+    batch = timed("metadata", lambda: stages.metadata_batch(batch, settings))
+    batch = timed("quality", lambda: stages.quality_batch(batch, settings, texts))
+    batch = timed("nlp", lambda: stages.nlp_batch(batch, settings))
+    result.processed = stages.finish(batch)
+    return result
+
+
+batch_task = _stage_task("process-batch", process_batch)
 tables_task = _stage_task("build-tables", build_tables)
+
+
+def task_runner(settings: RunSettings) -> TaskRunner | None:
+    """The task runner ``run.runner`` names: None keeps the flow's own (local), or Dask."""
+    if settings.runner == "local":
+        return None
+    if settings.runner != "dask":
+        raise ConfigError(f"unknown runner {settings.runner!r} (expected {' or '.join(RUNNERS)})")
+    from prefect_dask import DaskTaskRunner  # distributed imports in ~1 s; only for Dask runs
+
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        # Processes, one thread each: spaCy and the cleaner hold the GIL. Any free dashboard
+        # port (two runs at once must not clash); no INFO chatter from the cluster.
+        cluster_kwargs={
+            "n_workers": settings.dask_workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": ":0",
+            "silence_logs": logging.WARNING,
+        },
+    )
 
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
@@ -85,7 +138,7 @@ def validate_task(
     settings = settings or ValidationSettings()
     docs_dir = None
     if output is not None and run_id is not None and settings.data_docs:
-        docs_dir = publish.snapshot_dir(output, run_id) / validate.DATA_DOCS_DIR
+        docs_dir = publish.staging_dir(output, run_id) / validate.DATA_DOCS_DIR
     report = validate.validate_tables(
         tables,
         suites_dir,
@@ -105,13 +158,16 @@ def publish_task(
     validation: dict[str, Any],
     keep: int,
 ) -> RunSummary:
-    target = publish.write_snapshot(output, summary.run_id, tables)
+    """Stage the snapshot (validation already put Data Docs there), commit it, and switch
+    ``latest`` when validation passed; crash-safe at every step (see ``flows.publish``)."""
+    publish.remove_leftovers(output, keep_run_id=summary.run_id)
+    staging = publish.staging_dir(output, summary.run_id)
+    publish.write_tables(staging, tables)
     summary.published = bool(validation["success"])
-    (target / publish.REPORT_FILE).write_text(
-        render_report(summary, tables, validation), encoding="utf-8"
-    )
-    publish.write_json(target / "validation.json", validation)
-    publish.write_json(target / "summary.json", summary.to_dict())
+    publish.write_text(staging / publish.REPORT_FILE, render_report(summary, tables, validation))
+    publish.write_json(staging / "validation.json", validation)
+    publish.write_json(staging / "summary.json", summary.to_dict())
+    target = publish.commit_snapshot(output, summary.run_id)
     if summary.published:
         publish.switch_latest(output, summary.run_id, list(tables))
         publish.prune_snapshots(output, keep)
@@ -136,6 +192,19 @@ def _batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
+def effective_settings(
+    input: str | None = None,
+    output: str | None = None,
+    config: str | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> Settings:
+    """Defaults, then the settings file, then ``overrides`` (CLI flags), then input/output."""
+    settings = load_settings(config)
+    for section, values in (overrides or {}).items():
+        settings = settings.with_overrides(section, **values)
+    return settings.with_overrides("run", input=input, output=output)
+
+
 @flow(name="broadsheet-run", log_prints=False, validate_parameters=False)
 def broadsheet_run(
     input: str | None = None,
@@ -145,11 +214,11 @@ def broadsheet_run(
 ) -> dict[str, Any]:
     """Process every input under ``input`` into validated Parquet tables under ``output``."""
     logger = get_run_logger()
-    settings = load_settings(config)
-    for section, values in (overrides or {}).items():
-        settings = settings.with_overrides(section, **values)
-    settings = settings.with_overrides("run", input=input, output=output)
-    out = Path(settings.run.output)
+    settings = effective_settings(input, output, config, overrides)
+    # A remote fsspec output (object store) is built in a local folder, then mirrored to it.
+    remote = settings.run.output if publish.is_remote(settings.run.output) else None
+    out = Path(tempfile.mkdtemp(prefix="broadsheet-")) if remote else None
+    out = out or publish.local_path(settings.run.output)
     run_id = new_run_id()
     timings: dict[str, float] = {}
 
@@ -171,40 +240,27 @@ def broadsheet_run(
         settings.run.input,
     )
 
-    processed: list[ProcessedDocument] = []
-    quarantined: list[Quarantined] = []
-    seen: dict[str, str] = {}
-    seen_texts: dict[str, str] = {}
-    chain = (
-        ("normalize", normalize_task),
-        ("segment", segment_task),
-        ("clean", clean_task),
-        ("metadata", metadata_task),
-        ("nlp", nlp_task),
-    )
-    for number, sources_batch in enumerate(batches, start=1):
-        batch, dropped = timed(
-            "ingest",
-            lambda b=sources_batch: ingest_task(quote(list(b)), root, quote(settings), quote(seen)),
-        )
-        quarantined += dropped
-        for name, stage in chain:
-            batch, dropped = timed(name, lambda s=stage, b=batch: s(quote(b), quote(settings)))
-            quarantined += dropped
-            if name == "metadata":
-                batch, dropped = timed(
-                    "quality",
-                    lambda b=batch: quality_task(quote(b), quote(settings), quote(seen_texts)),
-                )
-                quarantined += dropped
-        processed += stages.finish(batch)
-        logger.info(
-            "batch %d/%d: %d processed, %d quarantined so far",
-            number,
-            len(batches),
-            len(processed),
-            len(quarantined),
-        )
+    results: list[BatchResult] = []
+    if settings.run.runner == "dask":
+        # Dask is the parallelism: no NLP process pool inside its (daemonic) workers.
+        settings = settings.with_overrides("nlp", n_process=1)
+        # No quote() here: distributed would ship it as a bare tuple, and the arguments (paths
+        # and settings) are small; the large values are the results, which Prefect does not walk.
+        futures = [
+            batch_task.submit(number, list(b), root, settings)
+            for number, b in enumerate(batches, start=1)
+        ]
+        for future in futures:
+            results.append(future.result())
+            logger.info("batch %d/%d done", len(results), len(batches))
+    else:
+        for number, b in enumerate(batches, start=1):
+            results.append(batch_task(number, list(b), root, settings))
+            logger.info("batch %d/%d done", number, len(batches))
+    for result in results:
+        for name, seconds in result.seconds.items():
+            timings[name] = timings.get(name, 0.0) + seconds
+    processed, quarantined = merge_batches(results)
 
     tables = timed(
         "tables",
@@ -228,6 +284,9 @@ def broadsheet_run(
     )
     summary.stage_seconds = {k: round(v, 3) for k, v in timings.items()}
     publish.write_json(publish.snapshot_dir(out, run_id) / "summary.json", summary.to_dict())
+    if remote:
+        publish.mirror_to_url(out, remote, run_id, summary.published, settings.run.keep_snapshots)
+        shutil.rmtree(out, ignore_errors=True)
     for line in summary.lines():
         logger.info(line)
     if not summary.validation_passed and settings.run.fail_on_validation_error:
@@ -249,10 +308,25 @@ def run(
     config: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
 ) -> RunSummary:
-    """Run the flow (on the configured Prefect API, else an ephemeral local server)."""
+    """Run the flow (on the configured Prefect API, else an ephemeral local server).
+
+    A flow's task runner is fixed when it is decorated, so ``run.runner`` picks it here.
+    """
+    settings = effective_settings(input, output, config, overrides)
+    runner = task_runner(settings.run)
+    flow_fn = broadsheet_run if runner is None else broadsheet_run.with_options(task_runner=runner)
     # No heartbeat thread: a one-shot run would otherwise wait for it at exit.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        result = broadsheet_run(input=input, output=output, config=config, overrides=overrides)
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if runner is not None and not PREFECT_API_URL.value():
+        # Dask workers are other processes: told no API URL, each would start a temporary
+        # server of its own (~10 s); they get this process's, through the task run context.
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start()
+        updates[PREFECT_API_URL] = server.api_url
+    with temporary_settings(updates=updates):
+        result = flow_fn(input=input, output=output, config=config, overrides=overrides)
     return RunSummary(**result)
 
 
