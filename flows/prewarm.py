@@ -30,7 +30,8 @@ def _warm(settings: Settings) -> None:
 
         sources, _ = stages.list_sources(settings.run.input, settings)
         in_process = worker_count(settings.nlp) * settings.nlp.min_docs_per_process
-        if 0 < len(sources) < in_process:
+        # Under Dask the batches (and spaCy) run in the workers, not here.
+        if settings.run.runner == "local" and 0 < len(sources) < in_process:
             from flows.steps.keyphrases import load_document_frequencies
             from flows.steps.nlp import load_model
 
