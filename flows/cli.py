@@ -6,14 +6,18 @@
     broadsheet config [--config FILE]  print the effective settings as TOML
     broadsheet schema                  print every published table and column
     broadsheet report [--output PATH] [--open]  print (or open) the latest published run report
+    broadsheet serve (--cron EXPR | --interval SECONDS) [--input PATH|URL] [--output PATH]
+                     [--config FILE] [--name NAME]  serve a scheduled deployment (needs a server)
 
 Exit codes: 0 success, 1 validation failed (snapshot kept, not published), 2 usage or input error
-(``report``: 2 when there is no published report yet).
+(``report``: 2 when there is no published report yet; ``serve``: 0 when interrupted, 2 when no
+Prefect server is configured or it does not answer).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import webbrowser
@@ -50,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", help="output folder of the runs (default: run.output)")
     report.add_argument("--config", help="TOML settings file")
     report.add_argument("--open", action="store_true", help="open the report in a web browser")
+
+    serve = commands.add_parser(
+        "serve", help="serve a Prefect deployment of the run on a schedule (needs a server)"
+    )
+    # Exactly one of --cron/--interval is checked by flows.serve.parse_schedule (one-line error).
+    serve.add_argument("--cron", help="cron expression in UTC, e.g. '0 6 * * *'")
+    serve.add_argument("--interval", help="seconds between runs")
+    serve.add_argument("--input", help="folder, file or http(s) URL to read (default: run.input)")
+    serve.add_argument("--output", help="folder to publish into (default: run.output)")
+    serve.add_argument("--config", help="TOML settings file")
+    serve.add_argument("--name", help="deployment name (default: scheduled)")
     return parser
 
 
@@ -124,6 +139,24 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from flows import serve
+
+    try:
+        schedule = serve.parse_schedule(args.cron, args.interval)
+        parameters = serve.deployment_parameters(args.input, args.output, args.config)
+        api = serve.require_server()
+    except serve.ServeError as exc:
+        print(f"broadsheet: {exc}", file=sys.stderr)
+        return 2
+    name = args.name or serve.DEFAULT_DEPLOYMENT_NAME
+    print(f"broadsheet: serving broadsheet-run/{name} {schedule.describe()} on {api}", flush=True)
+    # Prefect's runner ends quietly on Ctrl-C and SIGTERM; this covers Ctrl-C before it started.
+    with contextlib.suppress(KeyboardInterrupt):
+        serve.serve(schedule, parameters, name)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -133,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _clean(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "config":
             print(load_settings(args.config).to_toml())
             return 0
