@@ -38,7 +38,7 @@ from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
 import flows
-from flows import prewarm, publish, stages
+from flows import publish, stages
 from flows.config import ConfigError, RunSettings, Settings, ValidationSettings, load_settings
 from flows.dedupe import BatchResult, merge_batches
 from flows.report import ARTIFACT_KEY, RunSummary, render_markdown, render_report, summarize
@@ -313,7 +313,10 @@ def run(
     A flow's task runner is fixed when it is decorated, so ``run.runner`` picks it here.
     """
     settings = effective_settings(input, output, config, overrides)
-    prewarm.start(settings)  # slow imports overlap Prefect's server start-up
+    if not os.environ.get("PREFECT_API_URL"):
+        # The ephemeral server lives for this run only: nobody opens its UI, and building the
+        # UI's static files is about 4 s of a seeds run.
+        os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     runner = task_runner(settings.run)
     flow_fn = broadsheet_run if runner is None else broadsheet_run.with_options(task_runner=runner)
     # No heartbeat thread: a one-shot run would otherwise wait for it at exit.

@@ -474,3 +474,16 @@ def test_unicode_facts_the_prefilters_rely_on():
     assert re.search(r"\s", every_char[0x10000 - 0x80 :]) is None
     # textacy's zero-width class is exactly the characters normalize checks for.
     assert set(RE_ZWSP.findall("".join(map(chr, range(0x10000))))) == set(N._ZWSP_CHARS)
+
+
+def test_normalize_copies_of_textacy_patterns_are_textacys() -> None:
+    """normalize copies two textacy patterns (importing textacy costs seconds of start-up)."""
+    from textacy.preprocessing import resources
+
+    for ours, theirs in (
+        (N.RE_ZWSP, resources.RE_ZWSP),
+        (N.RE_BULLET_POINTS, resources.RE_BULLET_POINTS),
+    ):
+        assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+    sample = "\u2022 one\n  \u25e6 two\nnot \u2022 a bullet\n\u30fbthree"
+    assert N.bullet_points(sample) == tx_normalize.bullet_points(sample)

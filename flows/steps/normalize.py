@@ -16,8 +16,6 @@ import unicodedata
 import ftfy
 from ftfy import fixes as ftfy_fixes
 from ftfy.badness import is_bad
-from textacy.preprocessing import normalize as tx_normalize
-from textacy.preprocessing.resources import RE_BULLET_POINTS, RE_ZWSP
 
 from flows.config import NormalizeSettings
 
@@ -47,6 +45,20 @@ _HSPACE_CHANGE = re.compile(r"[^\S\t\n]{2,}|[^\S \t\n]")
 _ODD_SPACE = re.compile(
     "[" + re.escape("".join(re.findall(r"[^\S \t\n]", "".join(map(chr, range(0x10000)))))) + "]"
 )
+# textacy 0.13's preprocessing patterns (resources.RE_ZWSP, RE_BULLET_POINTS and
+# normalize.bullet_points), copied: importing textacy.preprocessing imports all of textacy (~2.6 s
+# of every run's start-up). tests/test_speed_equivalence.py checks they stay equal to textacy's.
+RE_ZWSP = re.compile(r"[\u200B\u2060\uFEFF]+")
+RE_BULLET_POINTS = re.compile(
+    r"((^|\n)\s*?)([\u2022\u2023\u2043\u204C\u204D\u2219\u25aa\u25CF\u25E6\u29BE\u29BF\u30fb])"
+)
+
+
+def bullet_points(text: str) -> str:
+    """Fancy bullet symbols that start a line become "-" (textacy's ``bullet_points``)."""
+    return RE_BULLET_POINTS.sub(r"\1-", text)
+
+
 _ZWSP_CHARS = "\u200b\u2060\ufeff"  # what textacy's RE_ZWSP removes (the tests check)
 _TABS_AROUND = re.compile(r" *\t *")
 
@@ -213,7 +225,7 @@ def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
     if _BULLET_CHAR is None or (
         (found is None or _BULLET_CHAR.search(found)) and _BULLET_CHAR.search(text)
     ):
-        text = tx_normalize.bullet_points(text)
+        text = bullet_points(text)
     if "-\n" in text:
         text = _HYPHEN_AT_LINE_END.sub("", text)
     return _clean_lines(text, found).strip("\n")
