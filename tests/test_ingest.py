@@ -74,3 +74,19 @@ def test_listing_is_recursive_sorted_and_filtered(tmp_path: Path) -> None:
 def test_missing_input_is_reported(tmp_path: Path) -> None:
     [result] = list(iter_raw_documents(str(tmp_path / "nope"), SETTINGS))
     assert isinstance(result, Quarantined) and "does not exist" in result.reason
+
+
+def test_garbage_characters_are_exactly_the_controls_and_the_replacement_char() -> None:
+    import sys
+    import unicodedata
+
+    from flows.steps.ingest import _garbage_share
+
+    every = "".join(map(chr, range(sys.maxunicode + 1))).encode("utf-8", "surrogatepass")
+    text = every.decode("utf-8", "ignore")  # every scalar value but the surrogates
+    expected = sum(
+        1
+        for ch in text
+        if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    )
+    assert round(_garbage_share(text) * len(text)) == expected
