@@ -12,6 +12,11 @@ renamed into place, so concurrent workers and a crash never leave a torn entry; 
 entry counts as a miss. Quarantined documents are not cached (they are cheap to redo and their
 reason may depend on the rest of the run). The cache is not pruned automatically; deleting the
 folder is always safe.
+
+The same folder holds the *validation memo* (``<cache>/validation``, used by
+:mod:`flows.validate`): a suite part's Great Expectations result for exactly the same tables,
+suite part and code, so a re-run on an unchanged corpus does not validate again. Both are
+:class:`JsonStore` s: content-addressed, atomic JSON entries.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ FINGERPRINT_SUFFIXES: tuple[str, ...] = (".py", ".json", ".txt", ".joblib")
 RESULT_SECTIONS: tuple[str, ...] = ("normalize", "cleaning", "nlp")
 # Folder under the output root that holds the cache by default.
 CACHE_DIR_NAME = "cache"
+# Folder under the cache root that holds the validation memo.
+VALIDATION_MEMO_DIR = "validation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +60,8 @@ class CachedResult:
 
 
 @functools.lru_cache(maxsize=1)
-def _package_digest() -> str:
+def package_digest() -> str:
+    """Hash of every source, model and data file of the ``flows`` package."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*")):
         if (
@@ -81,7 +89,7 @@ def pipeline_fingerprint(settings: Settings) -> str:
     parts = {
         "format": CACHE_FORMAT,
         "version": flows.__version__,
-        "package": _package_digest(),
+        "package": package_digest(),
         "model": _spacy_model_id(settings.nlp.spacy_model),
         "settings": {name: dataclasses.asdict(getattr(settings, name)) for name in RESULT_SECTIONS},
     }
@@ -120,48 +128,81 @@ def _decode(data: dict[str, Any]) -> CachedResult:
     )
 
 
+def cache_root(settings: Settings) -> Path | None:
+    """The run's cache folder (``run.cache_dir``, else ``<output>/cache``), or None when the
+    cache is off or the output is remote (no local folder to cache in)."""
+    if not settings.run.cache:
+        return None
+    if settings.run.cache_dir:
+        return Path(settings.run.cache_dir)
+    output = settings.run.output
+    if "://" in output and not output.startswith("file://"):
+        return None
+    return Path(output.removeprefix("file://")) / CACHE_DIR_NAME
+
+
+class JsonStore:
+    """JSON values under ``root``, one file per key (a hex digest): ``<key[:2]>/<key>.json``.
+
+    Writes go to a temporary name and are renamed into place, so concurrent writers and a crash
+    never leave a torn entry; an unreadable entry reads as missing. Failing to write is not
+    fatal: it costs speed next time, not correctness.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Any | None:
+        try:
+            return json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        path = self._path(key)
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(value, handle, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, path)
+        except (OSError, TypeError, ValueError):
+            # A read-only or full disk (or a value JSON cannot hold) is a miss next time.
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+
 class ResultCache:
     """Per-document results under ``root``, for one pipeline fingerprint."""
 
     def __init__(self, root: Path, fingerprint: str) -> None:
         self.root = root
         self.fingerprint = fingerprint
+        self._store = JsonStore(root)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> ResultCache | None:
-        """The run's cache (``run.cache_dir``, else ``<output>/cache``), or None when off."""
-        if not settings.run.cache:
-            return None
-        root = Path(settings.run.cache_dir) if settings.run.cache_dir else None
-        if root is None:
-            output = settings.run.output
-            if "://" in output and not output.startswith("file://"):
-                return None  # a remote output has no local folder to cache in
-            root = Path(output.removeprefix("file://")) / CACHE_DIR_NAME
-        return cls(root, pipeline_fingerprint(settings))
+        """The run's cache (see :func:`cache_root`), or None when off."""
+        root = cache_root(settings)
+        return None if root is None else cls(root, pipeline_fingerprint(settings))
 
-    def _path(self, sha256: str) -> Path:
-        key = hashlib.sha256(f"{self.fingerprint}:{sha256}".encode()).hexdigest()
-        return self.root / key[:2] / f"{key}.json"
+    def _key(self, sha256: str) -> str:
+        return hashlib.sha256(f"{self.fingerprint}:{sha256}".encode()).hexdigest()
 
     def get(self, sha256: str) -> CachedResult | None:
         """The cached result of the document with these raw bytes, or None."""
+        data = self._store.get(self._key(sha256))
+        if data is None:
+            return None
         try:
-            return _decode(json.loads(self._path(sha256).read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing or unreadable: recompute
+            return _decode(data)
+        except (ValueError, KeyError, TypeError):
+            return None  # an entry of another layout: recompute
 
     def put(self, sha256: str, result: CachedResult) -> None:
-        """Store atomically (temporary file, then rename); a failure to write is not fatal."""
-        path = self._path(sha256)
-        tmp: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(_encode(result), handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
-        except OSError:
-            # A read-only or full disk costs speed next time, not correctness.
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        """Store atomically; a failure to write is not fatal."""
+        self._store.put(self._key(sha256), _encode(result))

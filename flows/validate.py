@@ -41,7 +41,7 @@ entity_index
 
 Null derived values are "not applicable": GX skips nulls in value-set expectations, and the
 offset check ignores rows whose document is missing, so an orphan row fails ``doc_exists`` only.
-Table-shape expectations (``expect_table_columns_to_match_ordered_list`` and friends) run on the
+Table-shape expectations (column layout and row counts: ``TABLE_SHAPE_EXPECTATIONS``) run on the
 original frame, so they see exactly the schema columns of the table that will be published.
 
 Row-count drift
@@ -64,6 +64,14 @@ detailed results replace theirs on the page. Each outcome's ``docs_page`` and th
 ``data_docs_index`` are paths relative to the folder holding the site (the snapshot). A docs
 failure is logged and leaves them None; it never changes the verdict.
 
+Validation memo
+---------------
+With ``memo_dir`` (the pipeline passes ``<cache>/validation``, see :mod:`flows.cache`), each
+suite part's outcomes and GX result are stored under a key that hashes the tables, the bound
+part and the code; a later run on the same tables reuses them instead of validating again (a
+warm re-run of an unchanged corpus). Row-count drift bounds are part of the key, so the shape
+parts are validated again whenever the previous published run's counts differ.
+
 GX is imported lazily inside the functions (its import takes seconds), so ``import
 flows.validate`` stays cheap.
 """
@@ -73,6 +81,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import logging
 import math
@@ -111,6 +120,10 @@ TABLE_SHAPE_EXPECTATIONS: frozenset[str] = frozenset(
         "expect_table_columns_to_match_set",
         "expect_table_column_count_to_equal",
         "expect_table_column_count_to_be_between",
+        # Row counts are the same on both frames; in the shape part, the drift bounds (which
+        # change with every previous run) do not touch the row part's memo key.
+        "expect_table_row_count_to_be_between",
+        "expect_table_row_count_to_equal",
     }
 )
 # Expectations whose ``column_list`` kwarg is their domain (not an expected table layout).
@@ -164,6 +177,8 @@ DEFAULT_RUN_NAME = "broadsheet"
 RUN_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SHAPE_PART = "shape"
 ROWS_PART = "rows"
+# Bumped when the validation memo's entry layout changes (see _PartMemo).
+MEMO_FORMAT = 1
 
 # Row-count drift: suites name these parameters in their expect_table_row_count_to_be_between
 # ({"$PARAMETER": ...}); validate_tables fills them from the previous published run's counts.
@@ -246,7 +261,12 @@ def _import_gx() -> Any:
     """Import great_expectations with analytics off (the pipeline runs offline)."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX fingerprints every in-memory batch below this many bytes, by pickling the whole frame
+    # when a column holds lists (documents.authors): about 0.3 s a run for a marker on the result
+    # that Broadsheet never reads (batches are named by table and run). 0 turns it off.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     return gx
 
 
@@ -322,10 +342,16 @@ def _document_texts(documents: pd.DataFrame | None) -> dict[str, str]:
     if documents is None or not {"doc_id", "text"} <= set(documents.columns):
         return {}
     texts: dict[str, str] = {}
-    for doc_id, text in zip(documents["doc_id"], documents["text"], strict=True):
+    for doc_id, text in zip(_values(documents, "doc_id"), _values(documents, "text"), strict=True):
         if isinstance(doc_id, str) and isinstance(text, str):
             texts.setdefault(doc_id, text)
     return texts
+
+
+def _values(frame: pd.DataFrame, column: str) -> list[Any]:
+    """A column as a Python list: the same values as iterating the Series, which for an
+    Arrow-backed column converts one element per call (several times slower)."""
+    return frame[column].tolist()
 
 
 def _has(frame: pd.DataFrame, columns: Iterable[str]) -> bool:
@@ -352,13 +378,15 @@ def _derive_documents(frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame:
                 None
                 if not (isinstance(d, str) and isinstance(s, str))
                 else d == s[:DOC_ID_HEX_DIGITS]
-                for d, s in zip(frame["doc_id"], frame["source_sha256"], strict=True)
+                for d, s in zip(
+                    _values(frame, "doc_id"), _values(frame, "source_sha256"), strict=True
+                )
             ],
             dtype="boolean",
         )
     if _has(frame, ("text",)):
         out["text_word_count"] = pd.array(
-            [len(t.split()) if isinstance(t, str) else None for t in frame["text"]],
+            [len(t.split()) if isinstance(t, str) else None for t in _values(frame, "text")],
             dtype="Int64",
         )
     if _has(frame, ("doc_id", "n_words")):
@@ -366,7 +394,7 @@ def _derive_documents(frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame:
         out["entities_per_1000_words"] = pd.array(
             [
                 _entity_density(n, None if counts is None else counts.get(d, 0))
-                for d, n in zip(frame["doc_id"], frame["n_words"], strict=True)
+                for d, n in zip(_values(frame, "doc_id"), _values(frame, "n_words"), strict=True)
             ],
             dtype="Float64",
         )
@@ -396,19 +424,19 @@ def _derive_child(table: str, frame: pd.DataFrame, doc_texts: Mapping[str, str])
     out = frame.copy()
     if not _has(frame, ("doc_id",)):
         return out
-    doc_ids = list(frame["doc_id"])
+    doc_ids = _values(frame, "doc_id")
     out["doc_exists"] = pd.array([d in doc_texts for d in doc_ids], dtype="boolean")
     if table not in SPAN_TABLES or not _has(frame, ("start", "end", "text")):
         return out
-    starts = [_as_int(v) for v in frame["start"]]
-    ends = [_as_int(v) for v in frame["end"]]
+    starts = [_as_int(v) for v in _values(frame, "start")]
+    ends = [_as_int(v) for v in _values(frame, "end")]
     out["doc_text_length"] = pd.array(
         [len(doc_texts[d]) if d in doc_texts else None for d in doc_ids], dtype="Int64"
     )
     if table == "segments":
         if not _has(frame, ("kept", "kind")):
             return out
-        kept = [_flag(v) for v in frame["kept"]]
+        kept = [_flag(v) for v in _values(frame, "kept")]
         out["removed_is_zero_width"] = pd.array(
             [
                 None if k is None else k or (lo is not None and hi is not None and lo == hi)
@@ -419,7 +447,7 @@ def _derive_child(table: str, frame: pd.DataFrame, doc_texts: Mapping[str, str])
         out["kept_kind_is_body_kind"] = pd.array(
             [
                 None if k is None else not k or kind in BODY_KINDS
-                for k, kind in zip(kept, frame["kind"], strict=True)
+                for k, kind in zip(kept, _values(frame, "kind"), strict=True)
             ],
             dtype="boolean",
         )
@@ -431,7 +459,7 @@ def _derive_child(table: str, frame: pd.DataFrame, doc_texts: Mapping[str, str])
         [
             _span_matches(doc_texts.get(d), lo, hi, text) if c else None
             for d, lo, hi, text, c in zip(
-                doc_ids, starts, ends, frame["text"], compared, strict=True
+                doc_ids, starts, ends, _values(frame, "text"), compared, strict=True
             )
         ],
         dtype="boolean",
@@ -462,13 +490,16 @@ def _cross_table(frames: Mapping[str, pd.DataFrame]) -> _CrossTable:
     per_doc: dict[str, int] | None = None
     if entities is not None and _has(entities, ("doc_id",)):
         per_doc = {}
-        for doc_id in entities["doc_id"]:
+        for doc_id in _values(entities, "doc_id"):
             per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
     if entities is not None and _has(entities, ("doc_id", "canonical", "label")):
         docs: dict[EntityKey, set[Any]] = {}
         rows: dict[EntityKey, int] = {}
         for doc_id, name, label in zip(
-            entities["doc_id"], entities["canonical"], entities["label"], strict=True
+            _values(entities, "doc_id"),
+            _values(entities, "canonical"),
+            _values(entities, "label"),
+            strict=True,
         ):
             rows[(name, label)] = rows.get((name, label), 0) + 1
             docs.setdefault((name, label), set()).add(doc_id)
@@ -476,7 +507,7 @@ def _cross_table(frames: Mapping[str, pd.DataFrame]) -> _CrossTable:
     index = frames.get(ENTITY_INDEX)
     keys: frozenset[EntityKey] | None = None
     if index is not None and _has(index, ("canonical", "label")):
-        keys = frozenset(zip(index["canonical"], index["label"], strict=True))
+        keys = frozenset(zip(_values(index, "canonical"), _values(index, "label"), strict=True))
     return _CrossTable(_document_texts(frames.get(DOCUMENTS)), counts, keys, per_doc)
 
 
@@ -492,14 +523,14 @@ def _derive_entity_index(frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFram
         return out
     counted = [
         cross.entity_counts.get((n, lab), (0, 0))
-        for n, lab in zip(frame["canonical"], frame["label"], strict=True)
+        for n, lab in zip(_values(frame, "canonical"), _values(frame, "label"), strict=True)
     ]
     out["mentions_match_entities"] = pd.array(
-        [_as_int(v) == c[0] for v, c in zip(frame["n_mentions"], counted, strict=True)],
+        [_as_int(v) == c[0] for v, c in zip(_values(frame, "n_mentions"), counted, strict=True)],
         dtype="boolean",
     )
     out["documents_match_entities"] = pd.array(
-        [_as_int(v) == c[1] for v, c in zip(frame["n_documents"], counted, strict=True)],
+        [_as_int(v) == c[1] for v, c in zip(_values(frame, "n_documents"), counted, strict=True)],
         dtype="boolean",
     )
     return out
@@ -519,7 +550,9 @@ def _derive(table: str, frame: pd.DataFrame, cross: _CrossTable) -> pd.DataFrame
             out["indexed"] = pd.array(
                 [
                     None if keys is None else (n, lab) in keys
-                    for n, lab in zip(frame["canonical"], frame["label"], strict=True)
+                    for n, lab in zip(
+                        _values(frame, "canonical"), _values(frame, "label"), strict=True
+                    )
                 ],
                 dtype="boolean",
             )
@@ -771,17 +804,21 @@ def validate_tables(
     docs_dir: Path | None = None,
     run_name: str | None = None,
     settings: ValidationSettings | None = None,
+    memo_dir: Path | None = None,
 ) -> ValidationReport:
     """Validate every table against ``suites_dir/<name>.json``; see the module docstring.
 
     ``previous_counts`` (rows per table of the previous published run, see
     :func:`published_row_counts`) fills the row-count drift expectations; without a count for a
     table they pass as not applicable. With ``docs_dir`` the run's Data Docs are built there
-    (``run_name`` names the run in them) and outcomes link to their pages.
+    (``run_name`` names the run in them) and outcomes link to their pages. With ``memo_dir``,
+    a suite part already validated on exactly these tables reuses that result (see
+    :class:`_PartMemo`).
     """
     settings = settings or ValidationSettings()
     gx = _import_gx()
     suites = load_suites(suites_dir)
+    memo = _PartMemo.open(memo_dir, tables, gx) if memo_dir is not None else None
     context = gx.get_context(mode="ephemeral", project_config=_in_memory_config(docs_dir))
     batch_definition = (
         context.data_sources.add_pandas(GX_DATASOURCE)
@@ -807,10 +844,15 @@ def validate_tables(
         for template, data in zip(_split_suite(gx, suite), (frame, derived), strict=True):
             part, bound, skipped = _bind_parameters(gx, template, name, parameters)
             if part.expectations:
-                batch = batch_definition.get_batch(batch_parameters={"dataframe": data})
-                part_outcomes, result = _validate_part(
-                    gx, batch, part, name, data, for_docs=docs_dir is not None
-                )
+                for_docs = docs_dir is not None
+                remembered = memo.get(name, part, for_docs) if memo is not None else None
+                if remembered is None:
+                    batch = batch_definition.get_batch(batch_parameters={"dataframe": data})
+                    part_outcomes, result = _validate_part(gx, batch, part, name, data, for_docs)
+                    if memo is not None:
+                        memo.put(name, part, for_docs, part_outcomes, result)
+                else:
+                    part_outcomes, result = remembered
                 for i, exp in enumerate(part.expectations):
                     if _key(exp.configuration) in bound:
                         part_outcomes[i] = _drift_outcome(
@@ -824,6 +866,88 @@ def validate_tables(
     if docs_dir is None:
         return report
     return _with_docs(context, report, stored, Path(docs_dir), run_name or DEFAULT_RUN_NAME)
+
+
+def _plain_successes(result: Any) -> None:
+    """Some GX expectations (quantile ranges) report success as numpy.bool, which JSON
+    serialisers (GX's store, the memo) reject: make them bool, in place."""
+    for item in result.results:
+        if item.success is not None:
+            item.success = bool(item.success)
+
+
+class _PartMemo:
+    """Results of suite parts already validated on exactly these tables (``flows.cache``).
+
+    A part's outcome is a function of the tables (its derived columns read the others too), the
+    bound part (expectations and their kwargs, drift bounds filled in), the result format, and
+    the code (GX's version, the ``flows`` package). The key hashes all of them, so any change is
+    a miss; the stored GX result (its JSON form) still feeds this run's Data Docs pages.
+    """
+
+    def __init__(self, store: Any, tables_digest: str, code: str) -> None:
+        self.store = store
+        self.tables_digest = tables_digest
+        self.code = code
+
+    @classmethod
+    def open(cls, root: Path, tables: Mapping[str, pa.Table], gx: Any) -> _PartMemo:
+        from flows.cache import JsonStore, package_digest
+
+        digest = hashlib.sha256()
+        for name in sorted(tables):
+            digest.update(name.encode() + b"\0")
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, tables[name].schema) as writer:
+                writer.write_table(tables[name])
+            digest.update(sink.getvalue())
+        return cls(
+            JsonStore(Path(root)), digest.hexdigest(), f"{gx.__version__}:{package_digest()}"
+        )
+
+    def _key(self, table: str, part: Any, for_docs: bool) -> str:
+        expectations = [
+            [*_key(e.configuration), e.configuration.meta or {}] for e in part.expectations
+        ]
+        identity = [MEMO_FORMAT, self.code, self.tables_digest, table, part.name, for_docs]
+        text = json.dumps([identity, expectations], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def get(
+        self, table: str, part: Any, for_docs: bool
+    ) -> tuple[list[ExpectationOutcome], Any] | None:
+        entry = self.store.get(self._key(table, part, for_docs))
+        if entry is None:
+            return None
+        try:
+            from great_expectations.core.expectation_validation_result import (
+                expectationSuiteValidationResultSchema,
+            )
+
+            outcomes = [ExpectationOutcome(**o) for o in entry["outcomes"]]
+            result = expectationSuiteValidationResultSchema.load(entry["result"])
+        except Exception:  # an entry GX or this code cannot read back: validate again
+            logger.debug("validation memo entry of %s unreadable", part.name, exc_info=True)
+            return None
+        if len(outcomes) != len(part.expectations):
+            return None
+        return outcomes, result
+
+    def put(
+        self,
+        table: str,
+        part: Any,
+        for_docs: bool,
+        outcomes: Sequence[ExpectationOutcome],
+        result: Any,
+    ) -> None:
+        try:
+            _plain_successes(result)
+            entry = {"outcomes": [asdict(o) for o in outcomes], "result": result.to_json_dict()}
+        except Exception:  # a result GX cannot serialise is validated again next time
+            logger.debug("validation memo: %s not stored", part.name, exc_info=True)
+            return
+        self.store.put(self._key(table, part, for_docs), entry)
 
 
 def _drift_outcome(
@@ -942,11 +1066,7 @@ def _build_docs(
             run_id=run_id,
             batch_identifier=part.table,
         )
-        # Some GX expectations (quantile ranges) report success as numpy.bool, which the
-        # store's JSON serialiser rejects.
-        for item in part.result.results:
-            if item.success is not None:
-                item.success = bool(item.success)
+        _plain_successes(part.result)
         part.result.meta["run_id"] = run_id  # the page's "Run Name" and "Run Time"
         context.validation_results_store.set(key, part.result)
         keys.append(key)

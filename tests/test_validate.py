@@ -3,6 +3,7 @@ property caught, warnings reported without failing, suites in step with flows/sc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -652,3 +653,83 @@ def test_a_data_docs_failure_keeps_the_verdict(
     assert not report.success  # the duplicate still fails the run
     assert report.data_docs_index is None
     assert all(o.docs_page is None for o in report.outcomes)
+
+
+# --- validation memo ---------------------------------------------------------------------------
+
+
+def _without_pages(report: validate.ValidationReport) -> list[validate.ExpectationOutcome]:
+    return [dataclasses.replace(o, docs_page=None) for o in report.outcomes]
+
+
+@pytest.fixture
+def gx_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The suite parts GX really validates (the memo's misses), in order."""
+    calls: list[str] = []
+    real = validate._validate_part
+
+    def spy(gx, batch, part, table, data, for_docs):  # type: ignore[no-untyped-def]
+        calls.append(part.name)
+        return real(gx, batch, part, table, data, for_docs)
+
+    monkeypatch.setattr(validate, "_validate_part", spy)
+    return calls
+
+
+def test_the_memo_reuses_parts_of_unchanged_tables(tmp_path: Path, gx_calls: list[str]) -> None:
+    rows = valid_rows()
+    rows["documents"][0]["language"] = "und"  # a warning, so a failure is remembered too
+    memo = tmp_path / "memo"
+    first = validate.validate_tables(
+        to_tables(rows), SUITES, docs_dir=tmp_path / "a" / "data_docs", memo_dir=memo
+    )
+    assert len(gx_calls) == 2 * len(TABLES)
+    gx_calls.clear()
+    second = validate.validate_tables(
+        to_tables(rows), SUITES, docs_dir=tmp_path / "b" / "data_docs", memo_dir=memo
+    )
+    assert gx_calls == []
+    assert _without_pages(second) == _without_pages(first)
+    assert first.failed_warnings and len(second.failed_warnings) == len(first.failed_warnings)
+    # The remembered results still make this run's pages.
+    for outcome in second.outcomes:
+        if outcome.docs_page is not None:
+            assert (tmp_path / "b" / outcome.docs_page).is_file()
+
+
+def test_the_memo_never_hides_a_change(tmp_path: Path, gx_calls: list[str]) -> None:
+    memo = tmp_path / "memo"
+    assert validate.validate_tables(to_tables(valid_rows()), SUITES, memo_dir=memo).success
+    rows = valid_rows()
+    rows["entities"][0]["end"] += 1  # the entity text no longer matches the document
+    gx_calls.clear()
+    report = validate.validate_tables(to_tables(rows), SUITES, memo_dir=memo)
+    assert not report.success
+    assert failed(report, "entities", "expect_column_values_to_be_in_set", "text_matches_document")
+    # Derived columns read other tables, so every part sees the change.
+    assert len(gx_calls) == 2 * len(TABLES)
+
+
+def test_new_drift_bounds_revalidate_the_shape_parts_only(
+    tmp_path: Path, gx_calls: list[str]
+) -> None:
+    memo = tmp_path / "memo"
+    tables = to_tables(valid_rows())
+    validate.validate_tables(tables, SUITES, previous_counts={}, memo_dir=memo)
+    gx_calls.clear()
+    previous = {name: 1000 for name in DRIFT_TABLES}
+    report = validate.validate_tables(tables, SUITES, previous_counts=previous, memo_dir=memo)
+    assert sorted(gx_calls) == sorted(f"{t}.shape" for t in DRIFT_TABLES)
+    assert not any(o.success for o in _drift(report).values())
+
+
+def test_an_unreadable_memo_entry_is_a_miss(tmp_path: Path, gx_calls: list[str]) -> None:
+    memo = tmp_path / "memo"
+    tables = to_tables(valid_rows(), "documents")
+    first = validate.validate_tables(tables, SUITES, memo_dir=memo)
+    for entry in memo.rglob("*.json"):
+        entry.write_text('{"outcomes": [{"bogus": 1}], "result": {}}', encoding="utf-8")
+    gx_calls.clear()
+    again = validate.validate_tables(tables, SUITES, memo_dir=memo)
+    assert gx_calls == ["documents.shape", "documents.rows"]
+    assert again == first
