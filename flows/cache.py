@@ -141,6 +141,24 @@ def cache_root(settings: Settings) -> Path | None:
     return Path(output.removeprefix("file://")) / CACHE_DIR_NAME
 
 
+def result_entry_count(root: Path) -> int:
+    """How many per-document entries ``root`` holds (any fingerprint); 0 when there is none.
+
+    Listing only, no reading: a run uses it to guess whether it has new documents to analyse.
+    """
+    count = 0
+    try:
+        shards = [e for e in os.scandir(root) if e.is_dir() and len(e.name) == 2]
+    except OSError:
+        return 0
+    for shard in shards:
+        try:
+            count += sum(1 for e in os.scandir(shard.path) if e.name.endswith(".json"))
+        except OSError:
+            continue
+    return count
+
+
 class JsonStore:
     """JSON values under ``root``, one file per key (a hex digest): ``<key[:2]>/<key>.json``.
 

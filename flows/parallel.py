@@ -73,6 +73,27 @@ def _get_pool(workers: int, settings: NlpSettings) -> ProcessPoolExecutor:
     return _pool
 
 
+def _ready() -> None:
+    """Nothing: submitted once per worker so that each starts (and loads the model) now."""
+
+
+def start_workers(settings: NlpSettings) -> bool:
+    """Start the pool's workers in the background (they load the model as they start); True
+    when started. Lets a run overlap the workers' ~3 s start with other waiting, such as the
+    Prefect server's start; :func:`analyse_texts` then finds them ready."""
+    workers = worker_count(settings)
+    if workers <= 1:
+        return False
+    try:
+        pool = _get_pool(workers, settings)
+        for _ in range(workers):
+            pool.submit(_ready)
+    except (BrokenProcessPool, OSError, AssertionError, RuntimeError):
+        _shutdown()  # analyse_texts will fall back in its turn
+        return False
+    return True
+
+
 def _balanced_shares(texts: Sequence[str], parts: int) -> list[list[int]]:
     """Indices of ``texts`` in ``parts`` groups of about equal length (longest first, greedy)."""
     shares: list[list[int]] = [[] for _ in range(parts)]

@@ -38,8 +38,8 @@ from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
 import flows
-from flows import publish, stages
-from flows.cache import VALIDATION_MEMO_DIR, cache_root
+from flows import parallel, publish, stages
+from flows.cache import VALIDATION_MEMO_DIR, cache_root, result_entry_count
 from flows.config import ConfigError, RunSettings, Settings, ValidationSettings, load_settings
 from flows.dedupe import BatchResult, merge_batches
 from flows.report import ARTIFACT_KEY, RunSummary, render_markdown, render_report, summarize
@@ -308,6 +308,19 @@ def broadsheet_run(
     return summary.to_dict()
 
 
+def _expects_new_documents(settings: Settings) -> bool:
+    """Whether the run surely has enough documents to analyse for the NLP pool to start: more
+    inputs than the cache has entries (each input makes at most one), and enough to split."""
+    try:
+        sources, _ = stages.list_sources(settings.run.input, settings)
+    except (OSError, ValueError):
+        return False  # the flow reports the input problem itself
+    if len(sources) < 2 * settings.nlp.min_docs_per_process:
+        return False
+    root = cache_root(settings)
+    return len(sources) > (result_entry_count(root) if root is not None else 0)
+
+
 def run(
     input: str | None = None,
     output: str | None = None,
@@ -324,6 +337,10 @@ def run(
         # UI's static files is about 4 s of a seeds run.
         os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     runner = task_runner(settings.run)
+    if runner is None and _expects_new_documents(settings):
+        # Spawned NLP workers load the model while the Prefect server starts (both ~seconds of
+        # waiting); the flow's NLP stage then finds them ready.
+        parallel.start_workers(settings.nlp)
     flow_fn = broadsheet_run if runner is None else broadsheet_run.with_options(task_runner=runner)
     # No heartbeat thread: a one-shot run would otherwise wait for it at exit.
     updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from flows import parallel
 from flows.cache import CachedResult, ResultCache, pipeline_fingerprint
 from flows.config import NlpSettings, RunSettings, Settings
-from flows.parallel import _balanced_shares, analyse_texts
+from flows.parallel import _balanced_shares, analyse_texts, start_workers
 from flows.stages import ingest_batch, list_sources
 from flows.steps.clean import clean_text
 from flows.steps.nlp import analyse_batch
@@ -89,3 +90,24 @@ def test_balanced_shares_cover_every_text_once() -> None:
 def test_worker_processes_give_the_same_results_as_one_process() -> None:
     settings = NlpSettings(n_process=2, min_docs_per_process=1)
     assert analyse_texts(TEXTS, settings) == analyse_batch(TEXTS, NlpSettings())
+
+
+def test_result_entries_are_counted_without_reading(tmp_path: Path) -> None:
+    from flows.cache import JsonStore, result_entry_count
+
+    assert result_entry_count(tmp_path / "missing") == 0
+    cleaned = clean_text(TEXTS[0])
+    cache = ResultCache(tmp_path, "fingerprint")
+    for n in range(3):
+        cache.put(f"{n:064x}", CachedResult(cleaned, [], []))
+    JsonStore(tmp_path / "validation").put("ab" * 32, {"not": "a document"})
+    assert result_entry_count(tmp_path) == 3
+
+
+def test_started_workers_are_the_ones_analyse_texts_uses() -> None:
+    settings = NlpSettings(n_process=2, min_docs_per_process=1)
+    assert start_workers(settings)
+    started = parallel._pool
+    assert analyse_texts(TEXTS, settings) == analyse_batch(TEXTS, settings)
+    assert parallel._pool is started is not None
+    assert not start_workers(NlpSettings(n_process=1))  # one process: nothing to start
