@@ -17,11 +17,22 @@ from typing import Any
 class IngestSettings:
     """Reading inputs: which files, how large, how to decide they are text."""
 
+    # Shell patterns matched against file names (case-sensitive) anywhere under the input folder.
     patterns: tuple[str, ...] = ("*.txt", "*.text", "*.md")
+    # Larger files are quarantined unread; no file is ever read past this many bytes.
     max_bytes: int = 20_000_000
     # A file whose decoded text has more than this share of control/replacement characters is
     # treated as binary and quarantined.
     max_garbage_share: float = 0.02
+    # Bytes that fail strict UTF-8 but hold at least as many valid multi-byte UTF-8 characters as
+    # invalid sequences are UTF-8 with a few damaged bytes: decoded as "utf-8 (invalid bytes
+    # replaced)", each invalid sequence becoming U+FFFD (max_garbage_share still applies).
+    repair_utf8: bool = True
+    # Other non-UTF-8 bytes that are nearly all ASCII (at most this share of bytes >= 0x80) give
+    # charset detection nothing to go on (it picks any code page for a few stray bytes): they are
+    # decoded as legacy_encoding, bytes it leaves undefined becoming U+FFFD.
+    legacy_max_non_ascii_share: float = 0.01
+    legacy_encoding: str = "cp1252"
     min_chars: int = 1
     url_timeout_s: float = 30.0
 

@@ -81,7 +81,9 @@ def _each(batch: Batch, stage: str, work: Callable[[InFlight], None]) -> StageRe
 
 
 def list_sources(location: str, settings: Settings) -> tuple[list[str | Path], Path | None]:
-    """What a run will read: file paths under a folder (sorted), or the URL itself."""
+    """What a run will read: the URL itself, or every entry under a folder that gets an
+    outcome (``flows.steps.ingest.list_inputs``: files whose names match ``ingest.patterns``,
+    plus links and folders that will not be walked, which ingest quarantines), sorted."""
     if ingest.is_url(location) and not location.startswith("file:"):
         return [location], None
     root = Path(location.removeprefix("file://"))
@@ -94,6 +96,9 @@ def ingest_batch(
     sources: Sequence[str | Path], root: Path | None, settings: Settings, seen: dict[str, str]
 ) -> StageResult:
     """Read, hash and decode; the same bytes twice become one document and one quarantine row.
+
+    Every source gives exactly one outcome: an unreadable, special or oversized entry becomes an
+    ingest quarantine row (``flows.steps.ingest.read_file``), undecodable bytes a decode row.
 
     A document whose results are in the cache (same bytes, code, models and result settings)
     comes back with them filled in and ``cached`` set.
