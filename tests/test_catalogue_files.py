@@ -516,11 +516,10 @@ def test_twenty_thousand_tiny_files_are_all_accounted_for(tmp_path: Path) -> Non
         (folder / "good").mkdir(parents=True, exist_ok=True)
         (folder / "good" / f"{number}.txt").write_bytes(seed.read_bytes())
         names.add(f"good/{number}.txt")
-    for number in range(TINY_FILES):
-        name = f"tiny/{number // 1000:02d}/{number:05d}.txt"
+    (folder / "tiny").mkdir()
+    for number in range(TINY_FILES):  # one flat folder
+        name = f"tiny/{number:05d}.txt"
         path = folder / name
-        if number % 1000 == 0:
-            path.parent.mkdir(parents=True)
         path.write_text(f"Note {number}: the office opens at {number % 12 + 1} o'clock.\n")
         names.add(name)
     started = time.perf_counter()
@@ -535,5 +534,22 @@ def test_twenty_thousand_tiny_files_are_all_accounted_for(tmp_path: Path) -> Non
     assert set(documents["source_name"]) | set(quarantine["source_name"]) == names
     # A few words are not an article: the cleaner finds no body, or quality calls it too short.
     reasons = quarantine["stage"] + ": " + quarantine["reason"]
-    expected = r"^(clean: no article text found|quality: too short to be an article)"
+    expected = r"^(?:clean: no article text found|quality: too short to be an article)"
     assert reasons.str.contains(expected).all(), reasons[~reasons.str.contains(expected)].head()
+
+
+def test_decoding_rules_for_damaged_and_stray_bytes() -> None:
+    damaged = damaged_utf8(DAMAGED_UTF8_TEXT)
+    assert ingest.detect_encoding(damaged) == "utf-8" + ingest.REPLACED
+    # Without the repair the valid UTF-8 sequences are non-ASCII evidence: charset detection.
+    assert not (
+        ingest.detect_encoding(damaged, IngestSettings(repair_utf8=False)) or ""
+    ).startswith("utf-8")
+    stray = invalid_utf8(INVALID_UTF8_TEXT, seed=7)
+    assert ingest.detect_encoding(stray) == "cp1252"
+    assert ingest.detect_encoding(stray, IngestSettings(legacy_encoding="latin-1")) == "latin-1"
+    # Random bytes (no NUL) are neither damaged UTF-8 nor nearly ASCII: still binary.
+    noise = random.Random(3).randbytes(20_000).replace(b"\x00", b"\x01")
+    result = ingest.decode(RawDocument("noise.txt", noise, "0" * 64), SETTINGS)
+    assert isinstance(result, Quarantined) and result.stage == "decode"
+    assert "binary" in result.reason

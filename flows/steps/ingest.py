@@ -8,10 +8,18 @@ matches one of ``ingest.patterns`` (case-sensitive), wherever it lies below the 
 entry that may hold inputs but will not be walked: a symlink to a directory (directory links are
 never followed, so link loops cannot recurse), a broken symlink (dangling, or a loop: it may have
 been a link to a folder of inputs) and a directory that cannot be listed. Symlinks to files are
-followed. :func:`read_file` gives each listed entry exactly one outcome: its bytes, or a
-quarantine row (stage ``ingest``) saying why not. It never opens anything but a regular file (a
-FIFO would block the run forever, a device could be endless) and never reads more than
-``ingest.max_bytes + 1`` bytes of one, whatever its size claims to be.
+followed, wherever they point. :func:`read_file` gives each listed entry exactly one outcome: its
+bytes, or a quarantine row (stage ``ingest``) saying why not. It never opens anything but a
+regular file (a FIFO would block the run forever, a device could be endless) and never reads
+more than ``ingest.max_bytes + 1`` bytes of one, whatever its size claims to be. An input is
+named by its path relative to the folder; bytes of a name that are not UTF-8 become ``\\xNN``.
+Names are only ever data: nothing Broadsheet writes is named after an input (the result cache
+is keyed by content hashes).
+
+:func:`decode` then decides the text encoding (:func:`detect_encoding`): a BOM, strict UTF-8,
+UTF-8 with a few damaged bytes (repaired: U+FFFD), nearly-ASCII bytes as ``legacy_encoding``,
+else charset detection; empty, whitespace-only and binary content is quarantined (stage
+``decode``).
 """
 
 from __future__ import annotations
