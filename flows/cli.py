@@ -11,7 +11,13 @@
 
 Exit codes: 0 success, 1 validation failed (snapshot kept, not published), 2 usage or input error
 (``report``: 2 when there is no published report yet; ``serve``: 0 when interrupted, 2 when no
-Prefect server is configured or it does not answer).
+Prefect server is configured or it does not answer; ``run``: 2 also when another run holds the
+output, see ``run.lock_timeout_s``).
+
+A misuse (bad flag, bad settings file or value, missing input, an output that cannot be written
+or is in use) is one line on stderr, ``broadsheet: <what is wrong>; <how to fix it>``, with exit
+code 2 and no traceback. ``run`` checks all of them before it imports Prefect or starts its
+server, so the answer comes at once.
 """
 
 from __future__ import annotations
@@ -23,22 +29,60 @@ import sys
 import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from flows.config import ConfigError, load_settings
+from flows.config import RUNNERS, ConfigError, load_settings
+from flows.preflight import UsageError
 from flows.records import Quarantined
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``broadsheet: ...``) instead of usage plus message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"broadsheet: {message} (see `{self.prog} --help`)\n")
+
+
+def _one_line(message: object) -> str:
+    """A message as one line (a path or a value may carry newlines)."""
+    return " ".join(str(message).split())
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
+def _scheduler_address(text: str) -> str:
+    if "://" not in text:
+        raise argparse.ArgumentTypeError(
+            f"must be a scheduler address like tcp://HOST:8786, got {text!r}"
+        )
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="broadsheet", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="broadsheet", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="process a folder, file or URL into Parquet tables")
     run.add_argument("--input", help="folder, file or http(s) URL to read (default: run.input)")
     run.add_argument("--output", help="folder to publish into (default: run.output)")
     run.add_argument("--config", help="TOML settings file")
-    run.add_argument("--batch-size", type=int, help="documents per task batch")
-    run.add_argument("--runner", help="where batch tasks run: local or dask (default: run.runner)")
-    run.add_argument("--dask-address", help="scheduler of an existing Dask cluster (tcp://...)")
+    run.add_argument("--batch-size", type=_positive_int, help="documents per task batch")
+    run.add_argument(
+        "--runner", choices=RUNNERS, help="where batch tasks run (default: run.runner)"
+    )
+    run.add_argument(
+        "--dask-address",
+        type=_scheduler_address,
+        help="scheduler of an existing Dask cluster (tcp://...)",
+    )
 
     clean = commands.add_parser("clean", help="clean one text file and print the result")
     clean.add_argument("file", type=Path)
@@ -69,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from flows.pipeline import InputNotFound, ValidationFailed, run
+    from flows import preflight, publish
 
     flags = {
         "batch_size": args.batch_size,
@@ -77,14 +121,19 @@ def _run(args: argparse.Namespace) -> int:
         "dask_address": args.dask_address,
     }
     overrides = {"run": flags} if any(v is not None for v in flags.values()) else None
-    try:
-        summary = run(input=args.input, output=args.output, config=args.config, overrides=overrides)
-    except InputNotFound as exc:
-        print(f"broadsheet: {exc}", file=sys.stderr)
-        return 2
-    except ValidationFailed as exc:
-        print(f"broadsheet: {exc}", file=sys.stderr)
-        return 1
+    # Every misuse is found before Prefect is imported (seconds) and its server started.
+    settings = preflight.effective_settings(args.input, args.output, args.config, overrides)
+    preflight.check_run(settings)
+    with publish.output_lock(settings.run.output, settings.run.lock_timeout_s):
+        from flows.pipeline import ValidationFailed, run
+
+        try:
+            summary = run(
+                input=args.input, output=args.output, config=args.config, overrides=overrides
+            )
+        except ValidationFailed as exc:
+            print(f"broadsheet: {_one_line(exc)}", file=sys.stderr)
+            return 1
     print("\n".join(["", "== Broadsheet run summary ==", *summary.lines()]))
     return 0
 
@@ -146,8 +195,8 @@ def _serve(args: argparse.Namespace) -> int:
         schedule = serve.parse_schedule(args.cron, args.interval)
         parameters = serve.deployment_parameters(args.input, args.output, args.config)
         api = serve.require_server()
-    except serve.ServeError as exc:
-        print(f"broadsheet: {exc}", file=sys.stderr)
+    except (serve.ServeError, UsageError) as exc:
+        print(f"broadsheet: {_one_line(exc)}", file=sys.stderr)
         return 2
     name = args.name or serve.DEFAULT_DEPLOYMENT_NAME
     print(f"broadsheet: serving broadsheet-run/{name} {schedule.describe()} on {api}", flush=True)
@@ -175,8 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(describe())
         return 0
-    except ConfigError as exc:
-        print(f"broadsheet: {exc}", file=sys.stderr)
+    except (ConfigError, UsageError) as exc:
+        # Settings, input and output problems (publish.OutputError and OutputBusy included).
+        print(f"broadsheet: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 

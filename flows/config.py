@@ -7,10 +7,14 @@ define thresholds of their own. ``broadsheet config`` prints the effective setti
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from flows.records import SEGMENT_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,10 @@ class RunSettings:
     # unchanged (flows/cache.py); the cache lives in cache_dir, else <output>/cache.
     cache: bool = True
     cache_dir: str = ""
+    # One run at a time per output folder (an OS lock on <output>/.lock, see flows/publish.py):
+    # a run that finds the output in use waits this long for it, then fails (exit 2);
+    # 0 fails at once.
+    lock_timeout_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,38 +236,211 @@ def _toml_value(value: Any) -> str:
 
 
 class ConfigError(ValueError):
-    """A settings file names a section or key Broadsheet does not know, or a wrong type."""
+    """A settings file names a section or key Broadsheet does not know, a value of the wrong type
+    or out of range, or cannot be read; the message is one line naming what and how to fix it."""
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Defaults, overridden by the TOML file at ``path`` when given."""
+    """Defaults, overridden by the TOML file at ``path`` when given; every value is checked
+    (:func:`validate_settings`)."""
     settings = Settings()
     if path is None:
         return settings
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}; fix it (`broadsheet config` prints a valid file)"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"cannot read settings file {path}: {reason}; pass --config with a UTF-8 TOML file"
+        ) from exc
     for section_name, values in data.items():
         if section_name not in {f.name for f in dataclasses.fields(Settings)}:
-            raise ConfigError(f"{path}: unknown section [{section_name}]")
+            raise ConfigError(
+                f"{path}: unknown section [{section_name}]; `broadsheet config` lists every setting"
+            )
         if not isinstance(values, dict):
-            raise ConfigError(f"{path}: [{section_name}] must be a table")
+            raise ConfigError(f"{path}: [{section_name}] must be a table of settings")
         section = getattr(settings, section_name)
         known = {f.name: f for f in dataclasses.fields(section)}
         for key, value in values.items():
             if key not in known:
-                raise ConfigError(f"{path}: unknown key {key!r} in [{section_name}]")
-            default = getattr(section, key)
-            if isinstance(default, tuple):
-                value = tuple(value)
-            elif isinstance(default, float) and isinstance(value, int):
-                value = float(value)
-            if type(value) is not type(default):
                 raise ConfigError(
-                    f"{path}: [{section_name}] {key} must be {type(default).__name__}, "
-                    f"got {type(value).__name__}"
+                    f"{path}: unknown key {key!r} in [{section_name}]; "
+                    "`broadsheet config` lists every setting"
                 )
+            default = getattr(section, key)
+            if isinstance(default, tuple) and isinstance(value, list):
+                value = tuple(value)
+            elif isinstance(default, float) and type(value) is int:
+                value = float(value)
+            _check_value(section_name, key, value, default, f"{path}: ")
             values[key] = value
         settings = settings.with_overrides(section_name, **values)
+    validate_settings(settings, where=f"{path}: ")
+    return settings
+
+
+# --- value checks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What a setting accepts: ``check(value)`` and the words for it ("a whole number >= 1")."""
+
+    check: Callable[[Any], bool]
+    allowed: str
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _int_at_least(low: int) -> _Rule:
+    return _Rule(lambda v: _is_int(v) and v >= low, f"a whole number >= {low}")
+
+
+def _number_between(low: float, high: float) -> _Rule:
+    return _Rule(lambda v: _is_number(v) and low <= v <= high, f"a number from {low:g} to {high:g}")
+
+
+def _number_above(low: float) -> _Rule:
+    return _Rule(lambda v: _is_number(v) and v > low, f"a number > {low:g}")
+
+
+def _number_at_least(low: float) -> _Rule:
+    return _Rule(lambda v: _is_number(v) and v >= low, f"a number >= {low:g}")
+
+
+def _strings(*, non_empty: bool = False, choices: tuple[str, ...] = ()) -> _Rule:
+    def check(value: Any) -> bool:
+        if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
+            return False
+        return (not non_empty or bool(value)) and (not choices or set(value) <= set(choices))
+
+    words = "a non-empty list of strings" if non_empty else "a list of strings"
+    return _Rule(check, f"{words} from {', '.join(choices)}" if choices else words)
+
+
+_BOOL = _Rule(lambda v: isinstance(v, bool), "true or false")
+_TEXT = _Rule(lambda v: isinstance(v, str), "a string")
+_NON_EMPTY_TEXT = _Rule(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
+_SHARE = _number_between(0, 1)
+_COUNT = _int_at_least(0)
+_POSITIVE = _int_at_least(1)
+RUNNERS: tuple[str, ...] = ("local", "dask")
+
+# Every setting whose accepted values are narrower than "its default's type" (and, for numbers,
+# "finite, and >= 0 when the default is"); a setting missing here gets that rule.
+_RULES: dict[tuple[str, str], _Rule] = {
+    ("ingest", "patterns"): _strings(non_empty=True),
+    ("ingest", "max_bytes"): _POSITIVE,
+    ("ingest", "max_garbage_share"): _SHARE,
+    ("ingest", "min_chars"): _COUNT,
+    ("ingest", "url_timeout_s"): _number_above(0),
+    ("cleaning", "prose_max_capitalised_share"): _SHARE,
+    ("cleaning", "table_min_rows"): _POSITIVE,
+    ("cleaning", "end_marker_continuation_similarity"): _SHARE,
+    ("cleaning", "appended_low_similarity"): _SHARE,
+    ("cleaning", "appended_block_max_similarity"): _SHARE,
+    ("cleaning", "appended_run_max_similarity"): _SHARE,
+    ("cleaning", "appended_side_ratio"): _number_above(0),
+    ("cleaning", "appended_tail_max_removed_share"): _SHARE,
+    ("cleaning", "model_keep_above"): _SHARE,
+    ("cleaning", "model_drop_below"): _SHARE,
+    ("cleaning", "model_protected_kinds"): _strings(choices=SEGMENT_KINDS),
+    ("nlp", "spacy_model"): _NON_EMPTY_TEXT,
+    ("nlp", "batch_size"): _POSITIVE,
+    ("nlp", "n_process"): _COUNT,
+    ("nlp", "min_docs_per_process"): _POSITIVE,
+    ("nlp", "max_chars"): _POSITIVE,
+    ("nlp", "keyphrase_max_words"): _POSITIVE,
+    ("nlp", "keyphrase_nested_penalty"): _SHARE,
+    ("quality", "max_words"): _POSITIVE,
+    ("run", "input"): _NON_EMPTY_TEXT,
+    ("run", "output"): _NON_EMPTY_TEXT,
+    ("run", "batch_size"): _POSITIVE,
+    ("run", "keep_snapshots"): _POSITIVE,
+    ("run", "runner"): _Rule(lambda v: v in RUNNERS, " or ".join(repr(r) for r in RUNNERS)),
+    ("run", "dask_address"): _Rule(
+        lambda v: isinstance(v, str) and (not v or "://" in v),
+        "empty or a scheduler address like tcp://HOST:8786",
+    ),
+    ("run", "dask_workers"): _POSITIVE,
+    ("run", "lock_timeout_s"): _number_at_least(0),
+    ("validation", "row_count_drift_tolerance"): _SHARE,
+}
+# Pairs that must be ordered: (section, lower key, upper key).
+_ORDERED: tuple[tuple[str, str, str], ...] = (
+    ("quality", "min_words", "max_words"),
+    ("cleaning", "model_drop_below", "model_keep_above"),
+)
+
+
+def _default_rule(default: Any) -> _Rule:
+    """A setting without an entry in ``_RULES``: its default's type; numbers finite, and not
+    negative when the default is not."""
+    if isinstance(default, bool):
+        return _BOOL
+    if isinstance(default, int):
+        return _int_at_least(0) if default >= 0 else _Rule(_is_int, "a whole number")
+    if isinstance(default, float):
+        return _number_at_least(0) if default >= 0 else _Rule(_is_number, "a finite number")
+    if isinstance(default, str):
+        return _TEXT
+    if isinstance(default, tuple):
+        kinds = tuple({type(v) for v in default}) or (str,)
+        if kinds == (str,):
+            return _strings()
+        return _Rule(
+            lambda v: isinstance(v, tuple) and all(type(x) in kinds for x in v),
+            f"a list of {' or '.join(k.__name__ for k in kinds)}",
+        )
+    return _Rule(lambda v: isinstance(v, type(default)), f"a {type(default).__name__}")
+
+
+def _check_value(section: str, key: str, value: Any, default: Any, where: str = "") -> None:
+    rule = _RULES.get((section, key)) or _default_rule(default)
+    if not rule.check(value):
+        raise ConfigError(
+            f"{where}[{section}] {key} = {_shown(value)} is not allowed: it must be {rule.allowed}"
+        )
+
+
+def _shown(value: Any) -> str:
+    try:
+        return _toml_value(value) if isinstance(value, (bool, str, list, tuple)) else repr(value)
+    except TypeError:
+        return repr(value)
+
+
+def validate_settings(settings: Settings, where: str = "") -> Settings:
+    """Check every setting's type and range; raise ``ConfigError`` (one line: the key, the bad
+    value and what is allowed) on the first bad one. ``where`` prefixes the message (the file).
+    Returns ``settings`` unchanged, so calls chain."""
+    for section_field in dataclasses.fields(settings):
+        section = getattr(settings, section_field.name)
+        defaults = type(section)()
+        for item in dataclasses.fields(section):
+            _check_value(
+                section_field.name,
+                item.name,
+                getattr(section, item.name),
+                getattr(defaults, item.name),
+                where,
+            )
+    for section_name, low, high in _ORDERED:
+        section = getattr(settings, section_name)
+        if getattr(section, low) > getattr(section, high):
+            raise ConfigError(
+                f"{where}[{section_name}] {low} = {_shown(getattr(section, low))} is not allowed: "
+                f"it must be <= {high} ({_shown(getattr(section, high))})"
+            )
     return settings

@@ -7,6 +7,13 @@ validate (Great Expectations) -> publish (staged snapshot, atomic switch).
 
 Batches (``run.batch_size`` documents) keep the task count low; arguments are passed with
 ``quote`` and tasks use ``NO_CACHE`` so Prefect neither walks nor hashes large batches.
+
+Before anything is written the run checks its settings, input and output (``flows.preflight``)
+and takes the output's lock (``flows.publish.output_lock``: one run at a time per output,
+``run.lock_timeout_s``); ``run`` does both before Prefect's server starts, the flow again for
+served runs. Locations are shown and recorded redacted (``flows.redact``): a URL's credentials
+never reach a log line, a table, the report or the summary, and an input or output that carries
+credentials is handed to the flow as a ``SecretStr``, which Prefect stores as ``**********``.
 """
 
 from __future__ import annotations
@@ -36,22 +43,21 @@ from prefect.exceptions import MissingContextError
 from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
+from pydantic import SecretStr
 
 import flows
 from flows import parallel, publish, stages
 from flows.cache import VALIDATION_MEMO_DIR, cache_root, result_entry_count
-from flows.config import ConfigError, RunSettings, Settings, ValidationSettings, load_settings
+from flows.config import RUNNERS, ConfigError, RunSettings, Settings, ValidationSettings
 from flows.dedupe import BatchResult, merge_batches
+from flows.preflight import InputNotFound, UsageError, check_run, effective_settings
+from flows.records import ProcessedDocument, Quarantined
+from flows.redact import has_secret, redact
 from flows.report import ARTIFACT_KEY, RunSummary, render_markdown, render_report, summarize
 from flows.tables import build_tables
 
 T = TypeVar("T")
 DEFAULT_SUITES = Path(__file__).resolve().parent.parent / "expectations"
-RUNNERS = ("local", "dask")
-
-
-class InputNotFound(FileNotFoundError):
-    """The run's input folder or file does not exist."""
 
 
 class ValidationFailed(RuntimeError):
@@ -59,6 +65,8 @@ class ValidationFailed(RuntimeError):
 
 
 def new_run_id() -> str:
+    """A fresh id (UTC time and random hex): never taken from input, so it is always a safe
+    folder name under ``snapshots/``."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{secrets.token_hex(3)}"
 
@@ -196,34 +204,50 @@ def _batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
-def effective_settings(
-    input: str | None = None,
-    output: str | None = None,
-    config: str | None = None,
-    overrides: dict[str, dict[str, Any]] | None = None,
-) -> Settings:
-    """Defaults, then the settings file, then ``overrides`` (CLI flags), then input/output."""
-    settings = load_settings(config)
-    for section, values in (overrides or {}).items():
-        settings = settings.with_overrides(section, **values)
-    return settings.with_overrides("run", input=input, output=output)
+def _reveal(value: str | SecretStr | None) -> str | None:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def _hidden(value: str | None) -> str | SecretStr | None:
+    """A location as a flow parameter: Prefect records parameters on its server, so one with
+    credentials goes as a ``SecretStr`` (recorded as ``**********``)."""
+    return SecretStr(value) if value is not None and has_secret(value) else value
+
+
+def _redacted_records(
+    processed: list[ProcessedDocument], quarantined: list[Quarantined]
+) -> tuple[list[ProcessedDocument], list[Quarantined]]:
+    """Source names and reasons as the tables show them: without the credentials of a URL."""
+    for doc in processed:
+        doc.source_name = redact(doc.source_name)
+    return processed, [
+        Quarantined(redact(q.source_name), q.stage, redact(q.reason)) for q in quarantined
+    ]
 
 
 @flow(name="broadsheet-run", log_prints=False, validate_parameters=False)
 def broadsheet_run(
-    input: str | None = None,
-    output: str | None = None,
+    input: str | SecretStr | None = None,
+    output: str | SecretStr | None = None,
     config: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Process every input under ``input`` into validated Parquet tables under ``output``."""
+    settings = effective_settings(_reveal(input), _reveal(output), config, overrides)
+    check_run(settings)
+    run_id = new_run_id()
+    with publish.output_lock(settings.run.output, settings.run.lock_timeout_s, run_id):
+        return _locked_run(settings, run_id)
+
+
+def _locked_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    """The flow's work, while it holds the output's lock."""
     logger = get_run_logger()
-    settings = effective_settings(input, output, config, overrides)
     # A remote fsspec output (object store) is built in a local folder, then mirrored to it.
     remote = settings.run.output if publish.is_remote(settings.run.output) else None
     out = Path(tempfile.mkdtemp(prefix="broadsheet-")) if remote else None
     out = out or publish.local_path(settings.run.output)
-    run_id = new_run_id()
+    shown_input, shown_output = redact(settings.run.input), redact(settings.run.output)
     timings: dict[str, float] = {}
 
     def timed(name: str, call: Callable[[], T]) -> T:
@@ -234,14 +258,14 @@ def broadsheet_run(
 
     sources, root = stages.list_sources(settings.run.input, settings)
     if root is not None and not root.exists():
-        raise InputNotFound(f"input not found: {settings.run.input}")
+        raise InputNotFound(f"input not found: {shown_input}")
     batches = _batches(sources, settings.run.batch_size)
     logger.info(
         "run %s: %d inputs in %d batches from %s",
         run_id,
         len(sources),
         len(batches),
-        settings.run.input,
+        shown_input,
     )
 
     results: list[BatchResult] = []
@@ -264,13 +288,15 @@ def broadsheet_run(
     for result in results:
         for name, seconds in result.seconds.items():
             timings[name] = timings.get(name, 0.0) + seconds
-    processed, quarantined = merge_batches(results)
+    processed, quarantined = _redacted_records(*merge_batches(results))
 
     tables = timed(
         "tables",
         lambda: tables_task(quote(processed), quote(quarantined), run_id, flows.__version__),
     )
-    summary = summarize(tables, run_id, flows.__version__, settings.run.input, str(out))
+    summary = summarize(
+        tables, run_id, flows.__version__, shown_input, shown_output if remote else str(out)
+    )
     cache_folder = cache_root(settings)
     memo_dir = cache_folder / VALIDATION_MEMO_DIR if cache_folder is not None else None
     validation = timed(
@@ -329,9 +355,23 @@ def run(
 ) -> RunSummary:
     """Run the flow (on the configured Prefect API, else an ephemeral local server).
 
-    A flow's task runner is fixed when it is decorated, so ``run.runner`` picks it here.
+    Settings, input and output are checked and the output's lock is taken first, before any
+    server or worker starts (``ConfigError``, ``UsageError``, ``publish.OutputError``). A
+    flow's task runner is fixed when it is decorated, so ``run.runner`` picks it here.
     """
     settings = effective_settings(input, output, config, overrides)
+    check_run(settings)
+    with publish.output_lock(settings.run.output, settings.run.lock_timeout_s):
+        return _run_flow(settings, input, output, config, overrides)
+
+
+def _run_flow(
+    settings: Settings,
+    input: str | None,
+    output: str | None,
+    config: str | None,
+    overrides: dict[str, dict[str, Any]] | None,
+) -> RunSummary:
     if not os.environ.get("PREFECT_API_URL"):
         # The ephemeral server lives for this run only: nobody opens its UI, and building the
         # UI's static files is about 4 s of a seeds run.
@@ -353,8 +393,18 @@ def run(
         server.start()
         updates[PREFECT_API_URL] = server.api_url
     with temporary_settings(updates=updates):
-        result = flow_fn(input=input, output=output, config=config, overrides=overrides)
+        result = flow_fn(
+            input=_hidden(input), output=_hidden(output), config=config, overrides=overrides
+        )
     return RunSummary(**result)
 
 
-__all__ = ["InputNotFound", "Settings", "ValidationFailed", "broadsheet_run", "run"]
+__all__ = [
+    "InputNotFound",
+    "Settings",
+    "UsageError",
+    "ValidationFailed",
+    "broadsheet_run",
+    "effective_settings",
+    "run",
+]

@@ -22,7 +22,7 @@ Crash safety, step by step (a SIGKILL anywhere leaves readers on a complete snap
    deleted (``prune_snapshots``), never the one ``latest`` points to.
 
 Staging and trash folders that a killed run left behind are removed by the next run
-(``remove_leftovers``); one output folder takes one run at a time. A snapshot whose validation
+(``remove_leftovers``). A snapshot whose validation
 failed is committed (for inspection) but never becomes ``latest``. Every snapshot holds every
 document of its run, so a document removed from the input is gone from the next snapshot, and
 ``doc_id`` is content-based, so a re-run on the same input gives the same rows (only ``run_id``
@@ -34,6 +34,20 @@ pointer is a manifest: the run is built in a local folder, its snapshot uploaded
 ``<url>/snapshots/<run_id>/`` and then ``<url>/LATEST`` (JSON naming the run and its tables) is
 written last (``mirror_to_url``); ``read_manifest`` finds the current snapshot from it.
 
+One run at a time per output (``output_lock``): a run holds an exclusive ``fcntl.flock`` on
+``<output>/.lock`` from before its first write into the output until it has published. Without it
+a second run's ``remove_leftovers`` would delete the first run's staging folder, and both would
+race on ``latest`` and pruning. A run that finds the lock taken waits up to
+``run.lock_timeout_s`` (0, the default: not at all) and then fails with ``OutputBusy``, whose one
+line names the holder (run id, pid, host, since when; written into the lock file). The OS drops
+the lock when its process ends in any way, SIGKILL included, so a crashed run never leaves a
+stale lock; the lock file itself stays (it is empty when no run holds it). The lock is
+re-entrant within a process (the CLI takes it before Prefect starts, the flow again). It is
+advisory and local: it excludes runs on this machine and, where the filesystem supports
+``flock`` across machines (local disks; NFS through POSIX locks), on others. A remote fsspec
+output is locked only on this machine (a lock file in the temporary folder named by the URL's
+hash): two machines publishing to one bucket at once are not excluded.
+
 Test hook: ``BROADSHEET_CRASH_AT=<point>`` (``CRASH_POINTS``) makes the process SIGKILL itself
 at that point of publishing, so tests can crash a real run deterministically. Unset (always, in
 production) it does nothing.
@@ -42,16 +56,28 @@ production) it does nothing.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import errno
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import signal
-from collections.abc import Mapping
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from flows.preflight import UsageError
+from flows.redact import redact
 
 SNAPSHOTS = "snapshots"
 LATEST = "latest"
@@ -61,6 +87,11 @@ REPORT_FILE = "report.html"
 DATA_DOCS_DIR = "data_docs"
 STAGING_PREFIX = ".staging-"
 TRASH_PREFIX = ".trash-"
+LOCK_FILE = ".lock"
+# Where the locks of remote outputs live (this machine only), under the temporary folder.
+REMOTE_LOCKS_DIR = "broadsheet-locks"
+# How often a run waiting for an output's lock tries again.
+LOCK_POLL_S = 0.1
 
 CRASH_ENV = "BROADSHEET_CRASH_AT"
 CRASH_POINTS = (
@@ -277,3 +308,150 @@ def mirror_to_url(local: Path, url: str, run_id: str, published: bool, keep: int
         if name != run_id:
             with contextlib.suppress(FileNotFoundError):
                 fs.rm(f"{root}/{SNAPSHOTS}/{name}", recursive=True)
+
+
+# --- one run at a time per output ----------------------------------------------------------------
+
+
+class OutputError(UsageError):
+    """The output cannot be used: it cannot be created or written, or it cannot be locked. The
+    message is one line: what is wrong and how to fix it."""
+
+
+class OutputBusy(OutputError):
+    """Another run holds the output's lock (and did not let go within ``lock_timeout_s``)."""
+
+
+@dataclass(slots=True)
+class _Held:
+    fd: int
+    depth: int
+
+
+# The locks this process holds, by (device, inode) of the lock file: the lock is re-entrant.
+_HELD: dict[tuple[int, int], _Held] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def lock_path(output: str | Path) -> Path:
+    """The lock file of an output: ``<output>/.lock`` on local disk; for a remote URL, a file in
+    this machine's temporary folder named by the URL's hash (it excludes local runs only)."""
+    if is_remote(output):
+        digest = hashlib.sha256(str(output).rstrip("/").encode("utf-8")).hexdigest()[:24]
+        return Path(tempfile.gettempdir()) / REMOTE_LOCKS_DIR / f"{digest}.lock"
+    return local_path(output) / LOCK_FILE
+
+
+def _holder(fd: int) -> dict[str, Any]:
+    """What the lock file says about its holder ({} while it is being written or empty)."""
+    try:
+        data = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_holder(fd: int, run_id: str | None, since: str | None = None) -> None:
+    since = since or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    info = {"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(), "since": since}
+    body = json.dumps(info).encode("utf-8")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, body, 0)
+
+
+def _busy_message(shown: str, holder: dict[str, Any], waited_s: float) -> str:
+    run = f"run {holder['run_id']}" if holder.get("run_id") else "another run"
+    who = [f"pid {holder['pid']}"] if holder.get("pid") else []
+    if holder.get("host"):
+        who.append(f"on {holder['host']}")
+    if who:
+        run += " (" + " ".join(who) + ")"
+    since = f" since {holder['since']}" if holder.get("since") else ""
+    waited = f" (waited {waited_s:g} s, run.lock_timeout_s)" if waited_s > 0 else ""
+    return (
+        f"output {shown} is in use by {run}{since}{waited}; "
+        "wait for it to finish, or use another --output"
+    )
+
+
+def _open_lock_file(output: str | Path, shown: str) -> int:
+    path = lock_path(output)
+    fix = "pass --output with a folder you can write to"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Not inherited by child processes (os.open's default): a worker that outlived a killed
+        # run must not keep its lock.
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(f"cannot write to output {shown}: {reason}; {fix}") from None
+
+
+@contextlib.contextmanager
+def output_lock(
+    output: str | Path, timeout_s: float = 0.0, run_id: str | None = None
+) -> Iterator[Path]:
+    """Hold the output's lock for the ``with`` block (see the module docstring).
+
+    Creates the output folder when needed (``OutputError`` when that or the lock file fails);
+    ``OutputBusy`` when another process holds the lock for longer than ``timeout_s``. Taken
+    again in the same process it is re-entrant; ``run_id``, when given, is recorded as the
+    holder's. Yields the lock file's path.
+    """
+    shown = redact(str(output))
+    path = lock_path(output)
+    fd = _open_lock_file(output, shown)
+    stat = os.fstat(fd)
+    key = (stat.st_dev, stat.st_ino)
+    with _HELD_GUARD:
+        held = _HELD.get(key)
+        if held is not None:
+            held.depth += 1
+    if held is not None:
+        os.close(fd)
+        if run_id is not None:  # the flow names the run the CLI took the lock for
+            _write_holder(held.fd, run_id, _holder(held.fd).get("since"))
+        try:
+            yield path
+        finally:
+            with _HELD_GUARD:
+                held.depth -= 1
+        return
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= timeout_s:
+                    raise OutputBusy(_busy_message(shown, _holder(fd), timeout_s)) from None
+                time.sleep(min(LOCK_POLL_S, timeout_s - waited))
+            except OSError as exc:
+                if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+                    raise
+                raise OutputError(
+                    f"cannot lock output {shown}: its filesystem has no file locks "
+                    f"({exc.strerror}); use an --output on a local disk"
+                ) from None
+        _write_holder(fd, run_id)
+    except BaseException:
+        os.close(fd)
+        raise
+    held = _Held(fd, 1)
+    with _HELD_GUARD:
+        _HELD[key] = held
+    try:
+        yield path
+    finally:
+        with _HELD_GUARD:
+            held.depth -= 1
+            last = held.depth == 0
+            if last:
+                del _HELD[key]
+        if last:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)  # nobody holds it: no stale holder to name
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)

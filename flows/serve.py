@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flows.config import load_settings
+from flows.preflight import UsageError, check_input, check_output
+from flows.redact import has_secret, redact
 
 DEFAULT_DEPLOYMENT_NAME = "scheduled"
 # Every run of the deployment publishes into the same output folder; two at once would race on
@@ -83,21 +86,37 @@ def deployment_parameters(
 ) -> dict[str, Any]:
     """The flow parameters every scheduled run gets: the effective input and output (flags, else
     the settings file, else defaults) as absolute paths, since served runs may start in another
-    working directory and the deployment should say plainly where it reads and writes."""
+    working directory and the deployment should say plainly where it reads and writes.
+
+    Input and output are checked as ``broadsheet run`` checks them. A location with credentials
+    is refused: deployment parameters are stored on the Prefect server and shown in its UI."""
     settings = load_settings(config)  # a bad settings file fails now (ConfigError, exit 2)
     source = input or settings.run.input
+    target = output or settings.run.output
+    for flag, location in (("--input", source), ("--output", target)):
+        if has_secret(location):
+            raise ServeError(
+                f"{flag} {redact(location)} carries credentials, which the deployment would store "
+                "on the Prefect server; serve a location without them"
+            )
     if not _is_url(source):
-        path = Path(source).expanduser().resolve()
-        if not path.exists():
-            raise ServeError(f"input not found: {source}")
-        source = str(path)
-    target = str(Path(output or settings.run.output).expanduser().resolve())
+        source = os.path.expanduser(source.removeprefix("file://"))
+    if "://" not in target or target.startswith("file://"):
+        target = str(Path(target.removeprefix("file://")).expanduser().resolve())
+    try:
+        check_input(source)
+        check_output(target)
+    except UsageError as exc:
+        raise ServeError(str(exc)) from None
+    if not _is_url(source):
+        source = str(Path(source).resolve())
     settings_file = str(Path(config).expanduser().resolve()) if config else None
     return {"input": source, "output": target, "config": settings_file}
 
 
 def _redacted(url: str) -> str:
-    """scheme://host:port of an API URL: never echo credentials a URL may carry."""
+    """scheme://host:port of an API URL: never echo credentials a URL may carry (nor its path:
+    less to leak than ``flows.redact.redact`` keeps)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}"
