@@ -97,6 +97,16 @@ class CleaningSettings:
         "disclaimer",
         "author_bio",
     )
+    # A run of more than this many characters without a space (a base64 blob, a hash) is data,
+    # not a word: removed from kept paragraphs as debris (0 keeps every token).
+    max_token_chars: int = 1000
+    # A block with at least this many characters of scripts written without spaces (Chinese,
+    # Japanese, Thai) is prose whatever its space-separated word count (0: never).
+    unspaced_prose_min_chars: int = 20
+    # Kept paragraphs that continue a sentence the kept text before them leaves unfinished
+    # (removed furniture stood between them) are joined as normalize joins a page break, so
+    # cleaning the cleaned text changes nothing.
+    rejoin_cut_sentences: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from textacy.preprocessing import normalize as tx_normalize
 from textacy.preprocessing.resources import RE_ZWSP
 
-from flows.config import CleaningSettings, NormalizeSettings
+from flows.config import CleaningSettings, NormalizeSettings, Settings
 from flows.records import SEGMENT_KINDS, Block, CleanedDocument, Segment
 from flows.steps import blocks as B
 from flows.steps import clean as C
@@ -227,7 +227,8 @@ def ref_fix_unicode(text: str) -> str:
 
 
 def ref_normalize_text(text: str) -> str:
-    text = RE_ZWSP.sub("", ref_fix_unicode(text))
+    # Invisible characters and the final NFC: passes added for issue 7, the same in both.
+    text = N.without_invisible(RE_ZWSP.sub("", ref_fix_unicode(text)))[0]
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text = N._MD_HEADING.sub("", N._MD_LINK.sub(r"\1", N._MD_IMAGE.sub("", text)))
     text = ref_strip_emphasis(text)
@@ -235,7 +236,7 @@ def ref_normalize_text(text: str) -> str:
     text = N._HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
     text = N._LINE_END_HYPHEN.sub("", tx_normalize.bullet_points(text))
     text = N._TABS_AROUND.sub("\t", N._HSPACE.sub(" ", text))
-    return N._LINE_EDGE_SPACE.sub("\n", text).strip(" \t").strip("\n")
+    return N.nfc(N._LINE_EDGE_SPACE.sub("\n", text).strip(" \t").strip("\n"))
 
 
 def ref_strip_emphasis(text: str) -> str:
@@ -284,11 +285,17 @@ hypothesis_settings = settings(
 )
 
 
+# The references predate two later steps of cleaned_document (issue 7): over-long tokens cut
+# out of kept paragraphs and kept paragraphs that continue a cut sentence rejoined.
+BEFORE_ISSUE_7 = Settings(cleaning=CleaningSettings(max_token_chars=0, rejoin_cut_sentences=False))
+
+
 def assert_same_cleaning(blocks: list[Block], labels: list[Label]) -> None:
     P.clear_shape_caches()
     assert C.assemble(blocks, labels) == ref_assemble(blocks, labels)
     assert M.extract_metadata(blocks, labels) == ref_extract_metadata(blocks, labels)
-    assert C.cleaned_document(blocks, labels) == ref_cleaned_document(blocks, labels)
+    want = ref_cleaned_document(blocks, labels)
+    assert C.cleaned_document(blocks, labels, BEFORE_ISSUE_7) == want
 
 
 def assert_same_blocks(text: str) -> None:

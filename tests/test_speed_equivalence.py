@@ -103,7 +103,8 @@ def ref_fix_unicode(text: str) -> str:
 
 
 def ref_normalize_text(text: str) -> str:
-    text = RE_ZWSP.sub("", ref_fix_unicode(text))
+    # Invisible characters and the final NFC: passes added for issue 7, the same in both.
+    text = N.without_invisible(RE_ZWSP.sub("", ref_fix_unicode(text)))[0]
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text = N._MD_HEADING.sub("", N._MD_LINK.sub(r"\1", N._MD_IMAGE.sub("", text)))
     previous = None
@@ -114,7 +115,7 @@ def ref_normalize_text(text: str) -> str:
     text = N._HTML_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
     text = N._LINE_END_HYPHEN.sub("", tx_normalize.bullet_points(text))
     text = N._TABS_AROUND.sub("\t", N._HSPACE.sub(" ", text))
-    return N._LINE_EDGE_SPACE.sub("\n", text).strip(" \t").strip("\n")
+    return N.nfc(N._LINE_EDGE_SPACE.sub("\n", text).strip(" \t").strip("\n"))
 
 
 def ref_continues(previous: Block, following: Block, settings: NormalizeSettings) -> bool:

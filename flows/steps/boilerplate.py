@@ -72,6 +72,13 @@ class BlockShape:
     family: phrases.Family | None
 
 
+def _unspaced_prose(text: str, settings: CleaningSettings) -> bool:
+    """Prose in a script written without spaces (Chinese, Japanese, Thai): its word count,
+    one or two space-separated "words" per paragraph, says nothing about it."""
+    least = settings.unspaced_prose_min_chars
+    return 0 < least <= len(text) and phrases.unspaced_chars(text) >= least
+
+
 def capitalised_share(text: str) -> float:
     """Share of the words whose first letter is a capital."""
     words = _WORD.findall(text)
@@ -82,13 +89,16 @@ def block_shape(block: Block, settings: CleaningSettings) -> BlockShape:
     text = block.text
     n_words = len(text.split())
     ends = phrases.ends_sentence(text)
-    is_prose = n_words >= settings.prose_min_words and (
-        ends
-        or (
-            n_words >= 2 * settings.prose_min_words
-            and capitalised_share(text) <= settings.prose_max_capitalised_share
+    is_prose = (
+        n_words >= settings.prose_min_words
+        and (
+            ends
+            or (
+                n_words >= 2 * settings.prose_min_words
+                and capitalised_share(text) <= settings.prose_max_capitalised_share
+            )
         )
-    )
+    ) or _unspaced_prose(text, settings)
     heading = 1 <= n_words <= settings.heading_max_words and not ends and "\t" not in text
     return BlockShape(n_words, ends, is_prose, heading, phrases.match_family(text))
 
@@ -357,6 +367,7 @@ _CORE_LONE_HEADING = Label("debris", "heading-shaped line not followed by articl
 _CORE_TEXT = Label("body", "text inside the article")
 _LONE_TEXT = Label("body", "text of a page without long prose")
 _LONE_FRAGMENT = Label("debris", "short fragment of a page without long prose")
+_LONE_MENU = Label("nav", "menu of a page without long prose: short items between separators")
 _FAMILY_LABELS = {id(f): Label(f.kind, f.reason) for f in phrases.FAMILIES}
 # Labels above the article that may stand between the headline and the article.
 _ABOVE_TITLE = frozenset({"byline", "dateline", "caption", "credit", "debris"})
@@ -408,7 +419,8 @@ class _Page:
         least, most_capitalised = settings.prose_min_words, settings.prose_max_capitalised_share
         twice = 2 * least
         prose = [
-            n >= least and (e or (n >= twice and capitalised_share(t) <= most_capitalised))
+            (n >= least and (e or (n >= twice and capitalised_share(t) <= most_capitalised)))
+            or _unspaced_prose(t, settings)
             for n, e, t in zip(n_words, ends, texts, strict=True)
         ]
         longest = settings.heading_max_words
@@ -577,6 +589,15 @@ def classify_blocks(
     ``model=True`` uses the shipped model (if any), ``None``/``False`` the rules alone.
     """
     settings = settings or CleaningSettings()
+    longest = settings.max_token_chars
+    if longest > 0 and any(len(text) > longest for text in map(_TEXT, blocks)):
+        return _classify_without_long_tokens(blocks, settings, model)
+    return _classify(blocks, settings, model)
+
+
+def _classify(
+    blocks: list[Block], settings: CleaningSettings, model: TreeEnsemble | bool | None
+) -> list[Label]:
     # Unrelated articles appended after the page's own are looked for twice: on the rules'
     # verdict (so the model sees them, and cannot take a long appended article for the page's
     # own), and on the final verdict (paragraphs the model kept).
@@ -588,6 +609,31 @@ def classify_blocks(
         features = block_features(blocks, list(map(_KIND, labels)))
         labels = with_model(blocks, labels, ensemble.predict_proba(features), settings)
     return labels
+
+
+def _classify_without_long_tokens(
+    blocks: list[Block], settings: CleaningSettings, model: TreeEnsemble | bool | None
+) -> list[Label]:
+    """``classify_blocks`` of the blocks as they read without their over-long tokens: what the
+    cleaner publishes (it cuts them out of kept paragraphs), so a second pass over its output
+    decides as this one did (a paragraph with a blob in it is no longer unlike its repeat). A
+    block of nothing but such tokens is debris, firmly, and left out of the page."""
+    longest = settings.max_token_chars
+    labels: list[Label | None] = [None] * len(blocks)
+    inner: list[Block] = []
+    for i, block in enumerate(blocks):
+        text = phrases.without_long_tokens(block.text, longest)
+        if text is block.text:
+            inner.append(block)
+        elif text:
+            inner.append(Block(block.start, block.end, text, block.blank_before, block.joined_from))
+        else:
+            length = max(
+                end - start for start, end in phrases.long_token_spans(block.text, longest)
+            )
+            labels[i] = Label("debris", phrases.long_token_reason(length, longest), firm=True)
+    inner_labels = iter(_classify(inner, settings, model))
+    return [label if label is not None else next(inner_labels) for label in labels]
 
 
 def with_model(
@@ -860,9 +906,32 @@ def _label_core(page: _Page, i: int, table_rows: set[int]) -> Label:
     return _CORE_TEXT
 
 
+# A menu: at least this many items between separators ("Home | News | Sport"), each short.
+_MENU_SEPARATOR = re.compile(r"\s[|·•]\s")
+MENU_MIN_ITEMS = 3
+MENU_ITEM_MAX_WORDS = 3
+
+
+def is_menu(text: str) -> bool:
+    """Short items between separators: site navigation, not text."""
+    items = _MENU_SEPARATOR.split(text)
+    return len(items) >= MENU_MIN_ITEMS and all(
+        0 < len(item.split()) <= MENU_ITEM_MAX_WORDS for item in items
+    )
+
+
 def _label_without_article(page: _Page) -> list[Label]:
-    """No prose at all: keep sentence-like blocks so short texts are not emptied."""
+    """No prose at all: keep sentence-like blocks so short texts are not emptied (a long
+    block without a sentence end that is a menu of links is no text)."""
     return [
-        label if label is not None else _LONE_TEXT if ends or n_words >= 8 else _LONE_FRAGMENT
-        for label, ends, n_words in zip(page.labels, page.ends, page.n_words, strict=True)
+        label
+        if label is not None
+        else _LONE_TEXT
+        if ends or (n_words >= 8 and not is_menu(text))
+        else _LONE_MENU
+        if n_words >= 8
+        else _LONE_FRAGMENT
+        for label, ends, n_words, text in zip(
+            page.labels, page.ends, page.n_words, page.texts, strict=True
+        )
     ]

@@ -2,7 +2,12 @@
 
 normalize -> blocks -> classify -> inline removals -> assemble body and segments -> metadata.
 Kept blocks are joined with a blank line; every block and inline span becomes a ``Segment``
-(kept ones index into the body, removed ones are zero-width where they stood).
+(kept ones index into the body, removed ones are zero-width where they stood); a kept paragraph
+that continues a sentence the one before it leaves unfinished (furniture between them removed)
+follows it after a space, as a second pass would join them. Inline removals
+are furniture (related links, share prompts) and over-long tokens: a run of more than
+``cleaning.max_token_chars`` characters without a space (a base64 blob, a pasted hash) is data,
+not text, and would only cost the later steps time; it is removed as "debris" with its length.
 """
 
 from __future__ import annotations
@@ -11,18 +16,18 @@ import dataclasses
 import re
 from collections.abc import Callable
 
-from flows.config import Settings
+from flows.config import NormalizeSettings, Settings
 from flows.records import Block, CleanedDocument, Segment
 from flows.steps import phrases
 from flows.steps.block_model import TreeEnsemble
-from flows.steps.blocks import split_blocks
+from flows.steps.blocks import continues, split_blocks
 from flows.steps.boilerplate import Label, classify_blocks
 from flows.steps.metadata import extract_metadata
 from flows.steps.normalize import normalize_text
 
 PARAGRAPH_SEPARATOR = "\n\n"
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
-_DOUBLE_SPACE = re.compile(r" {2,}")
+_SPACE_BEFORE_PUNCT = phrases.SPACE_BEFORE_PUNCT
+_DOUBLE_SPACE = phrases.DOUBLE_SPACE
 
 # Inline spans removed from kept paragraphs, with the kind and reason they are recorded under.
 INLINE_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = (
@@ -59,9 +64,23 @@ def _paragraph_text(block: Block, label: Label) -> str:
     return block.text if label.kind == "table" else _single_spaced(block.text)
 
 
-def remove_inline(text: str) -> tuple[str, list[tuple[int, str, str, str]]]:
-    """``text`` without inline furniture, and each removal as (offset in result, kind, reason, span)."""
-    spans: list[tuple[int, int, str, str]] = []
+LONG_TOKEN_KIND = "debris"
+
+
+def _long_tokens(text: str, max_chars: int) -> list[tuple[int, int, str, str]]:
+    """Spans of the runs of more than ``max_chars`` non-space characters in ``text``."""
+    return [
+        (start, end, LONG_TOKEN_KIND, phrases.long_token_reason(end - start, max_chars))
+        for start, end in phrases.long_token_spans(text, max_chars)
+    ]
+
+
+def remove_inline(
+    text: str, max_token_chars: int = 0
+) -> tuple[str, list[tuple[int, str, str, str]]]:
+    """``text`` without inline furniture (and tokens over ``max_token_chars`` characters, when
+    positive), and each removal as (offset in result, kind, reason, span)."""
+    spans = _long_tokens(text, max_token_chars)
     for (pattern, kind, reason), may_match in zip(INLINE_RULES, _INLINE_MAY_MATCH, strict=True):
         if not may_match(text):
             continue
@@ -83,7 +102,7 @@ def remove_inline(text: str) -> tuple[str, list[tuple[int, str, str, str]]]:
         cursor = end
     pieces.append(text[cursor:])
     result = "".join(pieces)
-    tidy = _DOUBLE_SPACE.sub(" ", _SPACE_BEFORE_PUNCT.sub(r"\1", result)).strip()
+    tidy = phrases.tidy_after_removal(result)
     if tidy != result:
         # Offsets were measured before tidying; clamp them into the tidied text.
         removed = [(min(off, len(tidy)), k, r, s) for off, k, r, s in removed]
@@ -145,15 +164,29 @@ def _inline_candidates(paragraphs: list[str]) -> list[bool]:
     return [b or any(m(p) for m in may_match) for p, b in zip(paragraphs, bracketed, strict=True)]
 
 
-def assemble(blocks: list[Block], labels: list[Label]) -> tuple[str, list[Segment]]:
-    """The body text and one segment per block or inline removal."""
+def assemble(
+    blocks: list[Block],
+    labels: list[Label],
+    max_token_chars: int = 0,
+    rejoin: NormalizeSettings | None = None,
+) -> tuple[str, list[Segment]]:
+    """The body text and one segment per block or inline removal (``max_token_chars``: see
+    ``remove_inline``).
+
+    ``rejoin``: a kept paragraph that continues the sentence the kept text before it leaves
+    unfinished, as ``blocks.continues`` reads a page break (what a second pass over the body
+    would join), follows it after a space instead of a blank line. The first pass kept them
+    apart for what stood between them (removed furniture, a line break before a capital, a
+    long gap); the body is then the same text a second pass would make.
+    """
     paragraphs = [
         _paragraph_text(block, label) if label.kept else None
         for block, label in zip(blocks, labels, strict=True)
     ]
     candidates = iter(_inline_candidates([p for p in paragraphs if p is not None]))
     make = _make_segment
-    body_parts: list[str] = []
+    body_parts: list[str] = []  # with the separators
+    last = ""  # the body's last paragraph (rejoined parts included)
     segments: list[Segment] = []
     append = segments.append
     length = 0
@@ -162,14 +195,26 @@ def assemble(blocks: list[Block], labels: list[Label]) -> tuple[str, list[Segmen
             append(make(len(segments), length, length, label.kind, False, label.reason, block.text))
             continue
         inline: list[tuple[int, str, str, str]] = []
-        if next(candidates):
-            paragraph, inline = remove_inline(paragraph)
+        if next(candidates) or (max_token_chars > 0 and len(paragraph) > max_token_chars):
+            paragraph, inline = remove_inline(paragraph, max_token_chars)
         if not paragraph:
-            reason = "only inline furniture"
-            append(make(len(segments), length, length, label.kind, False, reason, block.text))
+            reasons = [r for _, _, r, _ in inline if r.startswith(phrases.LONG_TOKEN_REASON)]
+            kind, reason = (
+                (LONG_TOKEN_KIND, reasons[0]) if reasons else (label.kind, "only inline furniture")
+            )
+            append(make(len(segments), length, length, kind, False, reason, block.text))
             continue
         if body_parts:
-            length += len(PARAGRAPH_SEPARATOR)
+            if rejoin is not None and continues(
+                Block(0, 0, last), Block(0, 0, paragraph, blank_before=1), rejoin
+            ):
+                separator, last = " ", f"{last} {paragraph}"
+            else:
+                separator, last = PARAGRAPH_SEPARATOR, paragraph
+            body_parts.append(separator)
+            length += len(separator)
+        else:
+            last = paragraph
         start = length
         body_parts.append(paragraph)
         length += len(paragraph)
@@ -177,7 +222,7 @@ def assemble(blocks: list[Block], labels: list[Label]) -> tuple[str, list[Segmen
         for offset, kind, reason, span in inline:
             at = start + offset
             append(make(len(segments), at, at, kind, False, reason, span))
-    return PARAGRAPH_SEPARATOR.join(body_parts), segments
+    return "".join(body_parts), segments
 
 
 def clean_text(
@@ -195,12 +240,19 @@ def clean_text(
     settings = settings or Settings()
     text = normalize_text(raw, settings.normalize)
     blocks = split_blocks(text, settings.normalize)
-    return cleaned_document(blocks, classify_blocks(blocks, settings.cleaning, model))
+    labels = classify_blocks(blocks, settings.cleaning, model)
+    return cleaned_document(blocks, labels, settings)
 
 
-def cleaned_document(blocks: list[Block], labels: list[Label]) -> CleanedDocument:
-    """Body, segments and metadata from labelled blocks."""
-    body, segments = assemble(blocks, labels)
+def cleaned_document(
+    blocks: list[Block], labels: list[Label], settings: Settings | None = None
+) -> CleanedDocument:
+    """Body, segments and metadata from labelled blocks (``settings``: the cleaning's
+    ``max_token_chars`` and ``rejoin_cut_sentences``, the page-break rule of normalize)."""
+    settings = settings or Settings()
+    cleaning = settings.cleaning
+    rejoin = settings.normalize if cleaning.rejoin_cut_sentences else None
+    body, segments = assemble(blocks, labels, cleaning.max_token_chars, rejoin)
     meta = extract_metadata(blocks, labels)
     return CleanedDocument(
         text=body,

@@ -1,10 +1,14 @@
 """Normalize: repair unicode and layout so later steps see one consistent text shape.
 
 What it does, in order: ftfy (mojibake, HTML entities, control characters, NFC; curly quotes
-are kept), zero-width and non-breaking spaces, markup residue (HTML tags, markdown emphasis,
-heading marks, links and images), words hyphenated at a line end ("secu-\\nrity"), per-line whitespace.
-Line structure (and blank lines, which are evidence for page breaks) is preserved; joining lines
-into paragraphs is the job of ``blocks``. ``normalize_text`` is idempotent.
+are kept), invisible characters (zero-width spaces and joiners, bidi controls as in "Trojan
+Source" text, soft hyphens, tag characters, C1 controls: a word split by one is whole again),
+CR and CRLF line ends (the text equals its LF version's), non-breaking spaces, markup residue
+(HTML tags, markdown emphasis, heading marks, links and images), words hyphenated at a line end
+("secu-\\nrity"), per-line whitespace. Line structure (and blank lines, which are evidence for
+page breaks) is preserved; joining lines into paragraphs is the job of ``blocks``.
+``normalize_text`` is idempotent (the result is NFC even where a removal put a combining mark
+next to a letter).
 """
 
 from __future__ import annotations
@@ -60,6 +64,52 @@ def bullet_points(text: str) -> str:
 
 
 _ZWSP_CHARS = "\u200b\u2060\ufeff"  # what textacy's RE_ZWSP removes (the tests check)
+
+# Invisible characters that no published text keeps (textacy's RE_ZWSP covers three): bidi
+# controls (U+061C, U+200E/F, U+202A-E, U+2066-9: "Trojan Source" reordering), the deprecated
+# format controls U+206A-F, soft hyphens, the Mongolian vowel separator, invisible operators
+# and tag characters (invisible ASCII look-alikes). All are outside ASCII. (C1 controls stay:
+# ftfy reads them as evidence of mojibake, and ingest counts them as binary garbage.)
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\U000e0000-\U000e007f]+"
+)
+# Zero-width (non-)joiners shape letters of joining scripts (Arabic, Syriac, Indic, Tibetan,
+# Myanmar, Khmer) and glue emoji sequences (U+FE0F, pictographs, skin tones); only there, with
+# such a character on both sides, are they kept. Elsewhere (inside a Latin word) they go.
+_JOINING = (
+    "\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u08a0-\u08ff\u0900-\u0dff\u0f00-\u0fff"
+    "\u1000-\u109f\u1780-\u17ff\u2600-\u27bf\ufb50-\ufdff\ufe0f\ufe70-\ufefc"
+    "\U0001f000-\U0001faff"
+)
+_STRAY_JOINER = re.compile(f"(?<![{_JOINING}])[\u200c\u200d]|[\u200c\u200d](?![{_JOINING}])")
+
+
+def remove_invisible(text: str) -> str:
+    """``text`` without invisible characters (``_INVISIBLE``, joiners outside ``_JOINING``)."""
+    if text.isascii():
+        return text
+    text = _INVISIBLE.sub("", text)
+    if "\u200c" in text or "\u200d" in text:
+        text = _STRAY_JOINER.sub("", text)
+    return text
+
+
+def without_invisible(text: str, fix_mojibake: bool = True) -> tuple[str, bool]:
+    """``remove_invisible(text)``, repaired by ftfy again where the removal uncovered mojibake
+    (a soft hyphen inside "Â\x80" hides it from ftfy); and whether ftfy ran (it may add
+    characters). Without the second repair, normalizing the result would change it."""
+    refixed = False
+    while True:
+        cleaned = remove_invisible(text)
+        if cleaned == text:
+            return text, refixed
+        text = cleaned
+        if not (fix_mojibake and _MOJIBAKE_HINT.search(text) and is_bad(text)):
+            return text, refixed
+        text, refixed = ftfy.fix_text(text, _FTFY_CONFIG), True
+
+
 _TABS_AROUND = re.compile(r" *\t *")
 
 # HTML residue: only real element names, so "<https://...>" autolinks are not mistaken for tags.
@@ -73,8 +123,11 @@ _HTML_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/|#)[^)\s]*\)")
 _MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?=\S)", re.MULTILINE)
-# Emphasis: *x*, **x**, ***x***, __x__ around non-space text on one line.
-_MD_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{2,3})(?=[^\s*_])([^\n*]*?[^\s*_])\1(?![\w*])")
+# Emphasis: *x*, **x**, ***x***, __x__ around non-space text on one line; stars may wrap
+# underscores (***__x__***: the loop strips both), underscores never wrap underscores.
+_MD_EMPHASIS = re.compile(
+    r"(?<![\w*])(\*{1,3}|_{2,3})(?=[^\s*])(?!(?<=_)_)([^\n*]*?(?:[^\s*_]|_(?=\*)))\1(?![\w*])"
+)
 _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d]{2})-\n(?=[a-z]{2})")
 _MD_STRAY_STARS = re.compile(r"(?<=\w)\*{2,3}(?=\s|$)|(?<=\s)\*{2,3}(?=\w)")
 
@@ -214,6 +267,9 @@ def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
     # Each later pass runs only where a cheap test says it can change the text.
     if any(char in (text if found is None else found) for char in _ZWSP_CHARS):
         text = RE_ZWSP.sub("", text)
+    text, refixed = without_invisible(text, settings.fix_mojibake)
+    if refixed:
+        found = None
     if found is None or "\r" in found:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if found is None or "\f" in found:
@@ -228,4 +284,12 @@ def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
         text = bullet_points(text)
     if "-\n" in text:
         text = _HYPHEN_AT_LINE_END.sub("", text)
-    return _clean_lines(text, found).strip("\n")
+    return nfc(_clean_lines(text, found).strip("\n"))
+
+
+def nfc(text: str) -> str:
+    """``text`` in NFC. A removal (a tag, a control, an invisible character) can put a combining
+    mark after the letter it composes with: without this a second pass would change the text."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)

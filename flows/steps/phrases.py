@@ -66,6 +66,73 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
+# Letters of scripts written without spaces between words: Thai, Lao, Tibetan, Myanmar, Khmer,
+# kana, CJK ideographs (and their extensions), half-width katakana. Hangul is spaced.
+_UNSPACED_SCRIPT = re.compile(
+    "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
+)
+
+
+# Over-long tokens: a run of more than ``cleaning.max_token_chars`` characters without a space
+# (a base64 blob, a pasted hash) is data, not a word. The cleaner classifies blocks as they read
+# without them and removes them from the paragraphs it keeps.
+LONG_TOKEN_REASON = "over-long token"
+SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+DOUBLE_SPACE = re.compile(r" {2,}")
+
+
+def long_token_reason(length: int, max_chars: int) -> str:
+    """Why a run of ``length`` characters without a space is removed (the cleaner's words)."""
+    return (
+        f"{LONG_TOKEN_REASON}: {length} characters without a space, data rather than text "
+        f"(cleaning.max_token_chars = {max_chars})"
+    )
+
+
+def long_token_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """(start, end) of every run of more than ``max_chars`` non-space characters (none when
+    ``max_chars`` is 0)."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return []
+    # Anchored at a run's start, so a long text of runs just under the limit costs one pass.
+    pattern = re.compile(rf"(?<!\S)\S{{{max_chars + 1},}}")
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def tidy_after_removal(text: str) -> str:
+    """A paragraph with spans cut out: no space before punctuation, single spaces, stripped."""
+    return DOUBLE_SPACE.sub(" ", SPACE_BEFORE_PUNCT.sub(r"\1", text)).strip()
+
+
+def without_long_tokens(text: str, max_chars: int) -> str:
+    """``text`` as the cleaner publishes it once its over-long tokens are cut out (``text``
+    itself when it has none)."""
+    spans = long_token_spans(text, max_chars)
+    if not spans:
+        return text
+    pieces, cursor = [], 0
+    for start, end in spans:
+        pieces.append(text[cursor:start])
+        cursor = end
+    pieces.append(text[cursor:])
+    return tidy_after_removal(" ".join(" ".join(pieces).split()))
+
+
+def unspaced_chars(text: str) -> int:
+    """How many characters of ``text`` belong to scripts written without spaces."""
+    return 0 if text.isascii() else len(_UNSPACED_SCRIPT.findall(text))
+
+
+def word_count(text: str) -> int:
+    """Words of ``text``: space-separated, and one per character of a script written without
+    spaces (a Chinese word is one or two characters), so such text is not "a few words"."""
+    unspaced = unspaced_chars(text)
+    if not unspaced:
+        return len(text.split())
+    return len(_UNSPACED_SCRIPT.sub(" ", text).split()) + unspaced
+
+
 @lru_cache(maxsize=_SHAPE_CACHE_SIZE)
 def ends_sentence(text: str) -> bool:
     body = text.rstrip()

@@ -6,6 +6,10 @@ the same article text as a document already accepted in this run (the same story
 with different page furniture). Each check gives a reason a person can act on; the stage calls
 them after metadata and before NLP, so quarantined documents cost no spaCy time.
 
+Length is counted in words as :func:`flows.steps.phrases.word_count` counts them: a character of
+a script written without spaces (Chinese, Japanese, Thai) is a word, so a long Chinese article
+is named for its language, not called "too short" for having few spaces.
+
 Language: the cleaner's ``language`` field says "en" or "und" (see
 :func:`flows.steps.clean.detect_language`). For the reason only, :func:`guess_language` names
 the likely language from its script or its commonest words ("German", "Japanese").
@@ -20,6 +24,7 @@ from collections import Counter
 
 from flows.config import QualitySettings
 from flows.records import CleanedDocument
+from flows.steps.phrases import word_count
 
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -88,14 +93,15 @@ def text_fingerprint(text: str) -> str:
 
 def document_problem(cleaned: CleanedDocument, settings: QualitySettings) -> str | None:
     """Why ``cleaned`` must not be published (length or language), or None when it may."""
-    if cleaned.n_words < settings.min_words:
+    n_words = word_count(cleaned.text)
+    if n_words < settings.min_words:
         return (
-            f"too short to be an article: {cleaned.n_words} words after cleaning "
+            f"too short to be an article: {n_words} words after cleaning "
             f"(quality.min_words = {settings.min_words})"
         )
-    if cleaned.n_words > settings.max_words:
+    if n_words > settings.max_words:
         return (
-            f"too long to be one article: {cleaned.n_words} words after cleaning "
+            f"too long to be one article: {n_words} words after cleaning "
             f"(quality.max_words = {settings.max_words})"
         )
     if settings.languages and cleaned.language not in settings.languages:
