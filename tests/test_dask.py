@@ -69,7 +69,8 @@ def test_dask_and_local_runners_publish_the_same_tables(tmp_path: Path) -> None:
 def test_an_unknown_runner_is_a_one_line_usage_error(tmp_path: Path) -> None:
     done = run_cli("run", "--input", str(SEEDS), "--output", str(tmp_path), "--runner", "spark")
     assert done.returncode == 2
-    assert done.stderr.strip() == "broadsheet: unknown runner 'spark' (expected local or dask)"
+    assert done.stderr.startswith("broadsheet: argument --runner: invalid choice: 'spark' (choose")
+    assert done.stderr.count("\n") == 1 and "'local', 'dask'" in done.stderr
 
 
 def _doc(source: str, sha: str, text: str = "text") -> ProcessedDocument:
