@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from flows import local_server
 from flows.config import RUNNERS, ConfigError, load_settings
 from flows.preflight import UsageError
 from flows.records import Quarantined
@@ -125,6 +126,8 @@ def _run(args: argparse.Namespace) -> int:
     settings = preflight.effective_settings(args.input, args.output, args.config, overrides)
     preflight.check_run(settings)
     with publish.output_lock(settings.run.output, settings.run.lock_timeout_s):
+        # The run's Prefect server boots while this process imports the pipeline (seconds).
+        local_server.start_early()
         from flows.pipeline import ValidationFailed, run
 
         try:
@@ -226,6 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except (ConfigError, UsageError) as exc:
         # Settings, input and output problems (publish.OutputError and OutputBusy included).
+        print(f"broadsheet: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except local_server.ServerError as exc:  # the run's own Prefect server would not start
         print(f"broadsheet: {_one_line(exc)}", file=sys.stderr)
         return 2
 

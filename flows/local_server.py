@@ -45,8 +45,14 @@ MAX_ATTEMPTS = 3
 PR_SET_PDEATHSIG = 1
 
 
+FIX = (
+    "start one with `prefect server start --host 127.0.0.1` and set "
+    "PREFECT_API_URL=http://127.0.0.1:4200/api"
+)
+
+
 class ServerError(RuntimeError):
-    """The local Prefect server did not start."""
+    """The local Prefect server did not start; the message says how to use another."""
 
 
 def _free_port() -> int:
@@ -110,7 +116,7 @@ class LocalServer:
                 self.process = self._spawn()
                 continue
             if code is not None:
-                raise ServerError(f"the local Prefect server exited with code {code}")
+                raise ServerError(f"the local Prefect server exited with code {code}; {FIX}")
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=1) as response:
                     if response.status == 200:
@@ -119,7 +125,9 @@ class LocalServer:
                 pass
             time.sleep(POLL_INTERVAL_S)
         self.stop()
-        raise ServerError(f"the local Prefect server did not answer within {timeout_s:.0f} s")
+        raise ServerError(
+            f"the local Prefect server did not answer within {timeout_s:.0f} s; {FIX}"
+        )
 
     def stop(self) -> None:
         if self.process.poll() is None:

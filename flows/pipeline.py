@@ -46,7 +46,7 @@ from prefect.utilities.annotations import quote
 from pydantic import SecretStr
 
 import flows
-from flows import parallel, publish, stages
+from flows import local_server, parallel, publish, stages
 from flows.cache import VALIDATION_MEMO_DIR, cache_root, result_entry_count
 from flows.config import RUNNERS, ConfigError, RunSettings, Settings, ValidationSettings
 from flows.dedupe import BatchResult, merge_batches
@@ -372,26 +372,24 @@ def _run_flow(
     config: str | None,
     overrides: dict[str, dict[str, Any]] | None,
 ) -> RunSummary:
-    if not os.environ.get("PREFECT_API_URL"):
-        # The ephemeral server lives for this run only: nobody opens its UI, and building the
-        # UI's static files is about 4 s of a seeds run.
-        os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     runner = task_runner(settings.run)
-    if runner is None and _expects_new_documents(settings):
-        # Spawned NLP workers load the model while the Prefect server starts (both ~seconds of
-        # waiting); the flow's NLP stage then finds them ready.
-        parallel.start_workers(settings.nlp)
     flow_fn = broadsheet_run if runner is None else broadsheet_run.with_options(task_runner=runner)
     # No heartbeat thread: a one-shot run would otherwise wait for it at exit.
     updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-    if runner is not None and not PREFECT_API_URL.value():
-        # Dask workers are other processes: told no API URL, each would start a temporary
-        # server of its own (~10 s); they get this process's, through the task run context.
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()
-        server.start()
+    server: local_server.LocalServer | None = None
+    if PREFECT_API_URL.value():
+        local_server.discard_early()
+    else:
+        # The process's own server (flows/local_server.py; started early by the CLI, else
+        # now), rather than Prefect's ephemeral one. Dask workers, other processes, reach it.
+        server = local_server.for_run()
         updates[PREFECT_API_URL] = server.api_url
+    if runner is None and _expects_new_documents(settings):
+        # Spawned NLP workers load the model while the server starts (both seconds of
+        # waiting); the flow's NLP stage then finds them ready.
+        parallel.start_workers(settings.nlp)
+    if server is not None:
+        server.wait_ready()
     with temporary_settings(updates=updates):
         result = flow_fn(
             input=_hidden(input), output=_hidden(output), config=config, overrides=overrides
