@@ -90,3 +90,15 @@ def test_garbage_characters_are_exactly_the_controls_and_the_replacement_char() 
         if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
     )
     assert round(_garbage_share(text) * len(text)) == expected
+
+
+def test_url_credentials_go_in_a_header_never_in_the_name() -> None:
+    import base64
+
+    from flows.steps.ingest import _request
+
+    request = _request("https://reader:p%40ss@example.org:8443/a.txt?x=1")
+    assert request.full_url == "https://example.org:8443/a.txt?x=1"
+    token = base64.b64encode(b"reader:p@ss").decode()
+    assert request.get_header("Authorization") == f"Basic {token}"
+    assert _request("https://example.org/a.txt").get_header("Authorization") is None

@@ -312,6 +312,9 @@ def test_no_secret_reaches_logs_tables_reports_or_the_server(runs: dict[str, Any
         names = set(pq.read_table(snapshot / "documents").column("source_name").to_pylist())
         names |= set(pq.read_table(snapshot / "quarantine").column("source_name").to_pylist())
         assert names == {shown[name]}
+        if name == "served":  # fetched with its credentials as a Basic Authorization header
+            published = pq.read_table(snapshot / "documents").column("source_name").to_pylist()
+            assert published == [shown[name]]
         assert shown[name] in (snapshot / "report.html").read_text(encoding="utf-8")
     # Prefect's server: flow runs and their parameters, logs, artifacts; and its database files.
     records = "\n".join(runs["server"].values())

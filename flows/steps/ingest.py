@@ -24,6 +24,7 @@ else charset detection; empty, whitespace-only and binary content is quarantined
 
 from __future__ import annotations
 
+import base64
 import codecs
 import errno
 import fnmatch
@@ -41,6 +42,7 @@ from charset_normalizer import from_bytes
 
 from flows.config import IngestSettings
 from flows.records import DecodedDocument, Quarantined, RawDocument
+from flows.redact import redact
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -200,16 +202,36 @@ def read_file(path: Path, root: Path, settings: IngestSettings) -> RawDocument |
     return RawDocument(source_name, data, hashlib.sha256(data).hexdigest())
 
 
+def _request(url: str) -> urllib.request.Request:
+    """A request for ``url``; credentials in the URL (``user:pass@host``) become a Basic
+    ``Authorization`` header (urllib would take them for part of the host name and send the
+    password to the DNS resolver)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return urllib.request.Request(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    bare = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return urllib.request.Request(bare, headers={"Authorization": f"Basic {token}"})
+
+
 def read_url(url: str, settings: IngestSettings) -> RawDocument | Quarantined:
-    """Fetch one URL's body; HTTP and network errors are quarantined."""
+    """Fetch one URL's body; HTTP and network errors are quarantined. The document is named by
+    the URL without its credentials (``flows.redact``), and no error message repeats them."""
+    name = redact(url)
     try:
-        with urllib.request.urlopen(url, timeout=settings.url_timeout_s) as response:
+        with urllib.request.urlopen(_request(url), timeout=settings.url_timeout_s) as response:
             data = response.read(settings.max_bytes + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        return Quarantined(url, "ingest", f"cannot fetch URL: {exc}")
+        return Quarantined(name, "ingest", redact(f"cannot fetch URL: {exc}"))
     if len(data) > settings.max_bytes:
-        return Quarantined(url, "ingest", f"body over max_bytes={settings.max_bytes}")
-    return RawDocument(url, data, hashlib.sha256(data).hexdigest())
+        return Quarantined(name, "ingest", f"body over max_bytes={settings.max_bytes}")
+    return RawDocument(name, data, hashlib.sha256(data).hexdigest())
 
 
 def iter_raw_documents(
