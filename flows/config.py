@@ -6,6 +6,7 @@ define thresholds of their own. ``broadsheet config`` prints the effective setti
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import math
 import tomllib
@@ -343,6 +344,17 @@ _BOOL = _Rule(lambda v: isinstance(v, bool), "true or false")
 _TEXT = _Rule(lambda v: isinstance(v, str), "a string")
 _NON_EMPTY_TEXT = _Rule(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
 _SHARE = _number_between(0, 1)
+
+
+def _is_codec(value: Any) -> bool:
+    try:
+        codecs.lookup(value)
+    except (LookupError, TypeError):
+        return False
+    return True
+
+
+_CODEC = _Rule(lambda v: isinstance(v, str) and _is_codec(v), "a Python codec name, e.g. cp1252")
 _COUNT = _int_at_least(0)
 _POSITIVE = _int_at_least(1)
 RUNNERS: tuple[str, ...] = ("local", "dask")
@@ -355,6 +367,8 @@ _RULES: dict[tuple[str, str], _Rule] = {
     ("ingest", "max_garbage_share"): _SHARE,
     ("ingest", "min_chars"): _COUNT,
     ("ingest", "url_timeout_s"): _number_above(0),
+    ("ingest", "legacy_max_non_ascii_share"): _SHARE,
+    ("ingest", "legacy_encoding"): _CODEC,
     ("cleaning", "prose_max_capitalised_share"): _SHARE,
     ("cleaning", "table_min_rows"): _POSITIVE,
     ("cleaning", "end_marker_continuation_similarity"): _SHARE,
