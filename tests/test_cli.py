@@ -23,7 +23,7 @@ def test_config_round_trips_through_toml(
     assert main(["config"]) == 0
     text = capsys.readouterr().out
     path = tmp_path / "settings.toml"
-    path.write_text(text.replace("batch_size = 64", "batch_size = 7"))
+    path.write_text(text.replace("batch_size = 256", "batch_size = 7"))
     assert load_settings(path).run.batch_size == 7
 
 
