@@ -118,7 +118,15 @@ MIXED_SCRIPT = (
     "Chinese envoy Liu Zhenmin (刘振民) said Beijing (北京) was ready to contribute. "
     "Delegates posted a family photo with the caption 👨‍👩‍👧 and the talks continue on Wednesday."
 )
-MIXED_NAMES = ("Сергей Лавров", "Москва", "Κυριάκος Μητσοτάκης", "محمد بن سلمان", "刘振民", "🚀", "👍🏽")
+MIXED_NAMES = (
+    "Сергей Лавров",
+    "Москва",
+    "Κυριάκος Μητσοτάκης",
+    "محمد بن سلمان",
+    "刘振民",
+    "🚀",
+    "👍🏽",
+)
 
 LONG_TOKEN = hashlib.shake_256(b"a long token").hexdigest(50_000)  # 100,000 characters
 LONG_TOKEN_TEXT = (
@@ -353,8 +361,8 @@ def test_bidi_controls_are_removed_trojan_source_reads_as_written() -> None:
 
 
 def test_other_invisible_characters_go_too() -> None:
-    raw = "soft\u00adware tag\U000e0041\U000e0042s op\u2062erator\u180e left"
-    assert normalize_text(raw) == "software tags operator left"
+    raw = "soft\u00adware in\u2063visible op\u2062erator\u180e left\u206a"
+    assert normalize_text(raw) == "software invisible operator left"
 
 
 # --- one end-to-end run ----------------------------------------------------------------------

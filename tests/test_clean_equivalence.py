@@ -474,7 +474,7 @@ def test_unicode_facts_the_rewrites_rely_on():
     assert not letters & set(C._FREQUENT_NON_ASCII)
     assert all(not w.isupper() and w.isascii() for w in C._ENGLISH_MARKERS)
     # normalize: the one scan finds exactly the characters of the passes it stands for.
-    parts = [N._CONTROL, N._MOJIBAKE_LEAD, N._RARE_REPAIR, N._ODD_SPACE]
+    parts = [N._CONTROL, N._MOJIBAKE_LEAD, N._RARE_REPAIR, N._ODD_SPACE, N._INVISIBLE_CHAR]
     if N._BULLET_CHAR is not None:
         parts.append(N._BULLET_CHAR)
     expected = {c for p in parts for c in p.findall(EVERY_CHAR)}

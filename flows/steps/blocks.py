@@ -51,13 +51,21 @@ def _ends_in_word(text: str) -> bool:
 
 def continues(previous: Block, following: Block, settings: NormalizeSettings) -> bool:
     """Whether ``following`` continues the sentence that ``previous`` leaves unfinished."""
-    if _is_table_row(previous.text) or _is_table_row(following.text):
-        return False
-    if _ends_terminal(previous.text) or not _ends_in_word(previous.text):
-        return False
-    return _resumes(
+    return text_continues(
         previous.text, following.text, following.blank_before, settings.page_break_min_words
     )
+
+
+def text_continues(
+    previous: str, following: str, blank_before: int, page_break_min_words: int
+) -> bool:
+    """``continues`` of two texts, ``blank_before`` blank lines apart (the cleaner asks it of
+    kept paragraphs, without building blocks)."""
+    if _ends_terminal(previous) or not _ends_in_word(previous):
+        return False
+    if _is_table_row(previous) or _is_table_row(following):
+        return False
+    return _resumes(previous, following, blank_before, page_break_min_words)
 
 
 def _resumes(previous: str, following: str, blank_before: int, page_break_min_words: int) -> bool:

@@ -20,7 +20,7 @@ from flows.config import NormalizeSettings, Settings
 from flows.records import Block, CleanedDocument, Segment
 from flows.steps import phrases
 from flows.steps.block_model import TreeEnsemble
-from flows.steps.blocks import continues, split_blocks
+from flows.steps.blocks import split_blocks, text_continues
 from flows.steps.boilerplate import Label, classify_blocks
 from flows.steps.metadata import extract_metadata
 from flows.steps.normalize import normalize_text
@@ -195,7 +195,7 @@ def assemble(
             append(make(len(segments), length, length, label.kind, False, label.reason, block.text))
             continue
         inline: list[tuple[int, str, str, str]] = []
-        if next(candidates) or (max_token_chars > 0 and len(paragraph) > max_token_chars):
+        if next(candidates) or phrases.long_token_spans(paragraph, max_token_chars):
             paragraph, inline = remove_inline(paragraph, max_token_chars)
         if not paragraph:
             reasons = [r for _, _, r, _ in inline if r.startswith(phrases.LONG_TOKEN_REASON)]
@@ -205,8 +205,8 @@ def assemble(
             append(make(len(segments), length, length, kind, False, reason, block.text))
             continue
         if body_parts:
-            if rejoin is not None and continues(
-                Block(0, 0, last), Block(0, 0, paragraph, blank_before=1), rejoin
+            if rejoin is not None and text_continues(
+                last, paragraph, 1, rejoin.page_break_min_words
             ):
                 separator, last = " ", f"{last} {paragraph}"
             else:
@@ -244,12 +244,15 @@ def clean_text(
     return cleaned_document(blocks, labels, settings)
 
 
+_DEFAULT_SETTINGS = Settings()  # frozen: one shared instance, not one built per document
+
+
 def cleaned_document(
     blocks: list[Block], labels: list[Label], settings: Settings | None = None
 ) -> CleanedDocument:
     """Body, segments and metadata from labelled blocks (``settings``: the cleaning's
     ``max_token_chars`` and ``rejoin_cut_sentences``, the page-break rule of normalize)."""
-    settings = settings or Settings()
+    settings = settings or _DEFAULT_SETTINGS
     cleaning = settings.cleaning
     rejoin = settings.normalize if cleaning.rejoin_cut_sentences else None
     body, segments = assemble(blocks, labels, cleaning.max_token_chars, rejoin)

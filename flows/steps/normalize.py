@@ -2,8 +2,7 @@
 
 What it does, in order: ftfy (mojibake, HTML entities, control characters, NFC; curly quotes
 are kept), invisible characters (zero-width spaces and joiners, bidi controls as in "Trojan
-Source" text, soft hyphens, tag characters, C1 controls: a word split by one is whole again),
-CR and CRLF line ends (the text equals its LF version's), non-breaking spaces, markup residue
+Source" text, soft hyphens: a word split by one is whole again), CR and CRLF line ends (the text equals its LF version's), non-breaking spaces, markup residue
 (HTML tags, markdown emphasis, heading marks, links and images), words hyphenated at a line end
 ("secu-\\nrity"), per-line whitespace. Line structure (and blank lines, which are evidence for
 page breaks) is preserved; joining lines into paragraphs is the job of ``blocks``.
@@ -67,13 +66,16 @@ _ZWSP_CHARS = "\u200b\u2060\ufeff"  # what textacy's RE_ZWSP removes (the tests 
 
 # Invisible characters that no published text keeps (textacy's RE_ZWSP covers three): bidi
 # controls (U+061C, U+200E/F, U+202A-E, U+2066-9: "Trojan Source" reordering), the deprecated
-# format controls U+206A-F, soft hyphens, the Mongolian vowel separator, invisible operators
-# and tag characters (invisible ASCII look-alikes). All are outside ASCII. (C1 controls stay:
-# ftfy reads them as evidence of mojibake, and ingest counts them as binary garbage.)
-_INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\U000e0000-\U000e007f]+"
+# format controls U+206A-F, soft hyphens, the Mongolian vowel separator and invisible
+# operators. All are in the BMP and outside ASCII. (C1 controls stay: ftfy reads them as
+# evidence of mojibake, and ingest counts them as binary garbage. Tag characters U+E0000-7F
+# stay: an astral range in the one scan below would double its cost on every text.)
+_INVISIBLE_CLASS = (
+    "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
 )
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]+")
+# Every character ``remove_invisible`` may remove (the joiners too), for the one scan below.
+_INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE_CLASS}\u200c\u200d]")
 # Zero-width (non-)joiners shape letters of joining scripts (Arabic, Syriac, Indic, Tibetan,
 # Myanmar, Khmer) and glue emoji sequences (U+FE0F, pictographs, skin tones); only there, with
 # such a character on both sides, are they kept. Elsewhere (inside a Latin word) they go.
@@ -155,7 +157,15 @@ _SPECIAL = re.compile(
     "["
     + "".join(
         p.pattern[1:-1]
-        for p in (_CONTROL, _MOJIBAKE_LEAD, _LIGATURE, _FULLWIDTH, _SURROGATE, _ODD_SPACE)
+        for p in (
+            _CONTROL,
+            _MOJIBAKE_LEAD,
+            _LIGATURE,
+            _FULLWIDTH,
+            _SURROGATE,
+            _ODD_SPACE,
+            _INVISIBLE_CHAR,
+        )
     )
     + re.escape(_ZWSP_CHARS + "\t" + _MARKUP_CHARS)
     + (_BULLET_CLASS[1:-1] if _BULLET_CHAR is not None else "")
@@ -267,9 +277,10 @@ def normalize_text(text: str, settings: NormalizeSettings | None = None) -> str:
     # Each later pass runs only where a cheap test says it can change the text.
     if any(char in (text if found is None else found) for char in _ZWSP_CHARS):
         text = RE_ZWSP.sub("", text)
-    text, refixed = without_invisible(text, settings.fix_mojibake)
-    if refixed:
-        found = None
+    if found is None or _INVISIBLE_CHAR.search(found):
+        text, refixed = without_invisible(text, settings.fix_mojibake)
+        if refixed:
+            found = None
     if found is None or "\r" in found:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if found is None or "\f" in found:

@@ -93,8 +93,12 @@ def long_token_reason(length: int, max_chars: int) -> str:
 def long_token_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
     """(start, end) of every run of more than ``max_chars`` non-space characters (none when
     ``max_chars`` is 0)."""
-    if max_chars <= 0 or len(text) <= max_chars:
-        return []
+    if (
+        max_chars <= 0
+        or len(text) <= max_chars
+        or max(map(len, text.split()), default=0) <= max_chars
+    ):
+        return []  # (str.split cuts at what \s matches: the cheap test first)
     # Anchored at a run's start, so a long text of runs just under the limit costs one pass.
     pattern = re.compile(rf"(?<!\S)\S{{{max_chars + 1},}}")
     return [m.span() for m in pattern.finditer(text)]
