@@ -105,8 +105,9 @@ class CleaningSettings:
     # Japanese, Thai) is prose whatever its space-separated word count (0: never).
     unspaced_prose_min_chars: int = 20
     # Kept paragraphs that continue a sentence the kept text before them leaves unfinished
-    # (removed furniture stood between them) are joined as normalize joins a page break, so
-    # cleaning the cleaned text changes nothing.
+    # (removed furniture stood between them) are joined as normalize joins a page break, and
+    # emphasis marks that spanned joined lines are stripped, so that cleaning the cleaned text
+    # joins and strips nothing more.
     rejoin_cut_sentences: bool = True
 
 

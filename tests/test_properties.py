@@ -335,3 +335,23 @@ def test_dropped_paragraphs_reads_only_drops() -> None:
     assert dropped_paragraphs("a x\n\nb\n\nc", "a x c") == ["b"]
     assert dropped_paragraphs("a\n\nb", "a\n\nb changed") is None
     assert dropped_paragraphs("a\n\nb", "b\n\na") is None
+
+
+def test_a_rejoined_paragraph_is_asked_again_against_the_one_before() -> None:
+    # "The United Nations" did not continue the first paragraph, but once joined with the line
+    # after it, it did: a second pass joined all three. Now the first pass asks again.
+    first = (
+        "the talks will resume next month, when both delegations present new proposals on "
+        "fishing rights, quotas and the protection of regional food names in the north"
+    )
+    then = "warned that food prices in East Africa rose by 12% in March."
+    raw = f"{first}\nThe United Nations\n {then}"
+    once = clean_text(raw).text
+    assert once == f"{first} The United Nations {then}"
+    assert clean_text(once).text == once
+
+
+def test_emphasis_cut_by_a_page_break_goes_once_the_lines_are_joined() -> None:
+    once = clean_text("President Joe Biden met NATO leaders in __Brus\x0csels__ today.").text
+    assert once == "President Joe Biden met NATO leaders in Brus sels today."
+    assert clean_text(once).text == once

@@ -23,7 +23,7 @@ from flows.steps.block_model import TreeEnsemble
 from flows.steps.blocks import split_blocks, text_continues
 from flows.steps.boilerplate import Label, classify_blocks
 from flows.steps.metadata import extract_metadata
-from flows.steps.normalize import normalize_text
+from flows.steps.normalize import normalize_text, strip_emphasis
 
 PARAGRAPH_SEPARATOR = "\n\n"
 _SPACE_BEFORE_PUNCT = phrases.SPACE_BEFORE_PUNCT
@@ -59,9 +59,12 @@ def _single_spaced(text: str) -> str:
     return text
 
 
-def _paragraph_text(block: Block, label: Label) -> str:
-    """Tables keep their tab-separated cells; other paragraphs are single-spaced."""
-    return block.text if label.kind == "table" else _single_spaced(block.text)
+def _paragraph_text(block: Block, label: Label, emphasis: bool = False) -> str:
+    """Tables keep their tab-separated cells; other paragraphs are single-spaced. ``emphasis``:
+    markdown emphasis that a join of lines brought onto one line goes too (normalize strips it
+    line by line; a second pass would find it)."""
+    text = block.text if label.kind == "table" else _single_spaced(block.text)
+    return strip_emphasis(text) if emphasis and block.joined_from > 1 else text
 
 
 LONG_TOKEN_KIND = "debris"
@@ -173,56 +176,89 @@ def assemble(
     """The body text and one segment per block or inline removal (``max_token_chars``: see
     ``remove_inline``).
 
-    ``rejoin``: a kept paragraph that continues the sentence the kept text before it leaves
-    unfinished, as ``blocks.continues`` reads a page break (what a second pass over the body
-    would join), follows it after a space instead of a blank line. The first pass kept them
-    apart for what stood between them (removed furniture, a line break before a capital, a
-    long gap); the body is then the same text a second pass would make.
+    ``rejoin``: kept paragraphs that continue the sentence the kept text before them leaves
+    unfinished, as ``blocks`` reads a page break (what a second pass over the body would
+    join), follow it after a space instead of a blank line. The first pass kept them apart for
+    what stood between them (removed furniture, a line break before a capital, a long gap).
+    With it, markdown emphasis that spanned lines ``blocks`` joined is stripped as normalize
+    strips it (when ``rejoin.strip_markdown_emphasis``).
     """
+    emphasis = rejoin is not None and rejoin.strip_markdown_emphasis
     paragraphs = [
-        _paragraph_text(block, label) if label.kept else None
+        _paragraph_text(block, label, emphasis) if label.kept else None
         for block, label in zip(blocks, labels, strict=True)
     ]
     candidates = iter(_inline_candidates([p for p in paragraphs if p is not None]))
-    make = _make_segment
-    body_parts: list[str] = []  # with the separators
-    last = ""  # the body's last paragraph (rejoined parts included)
-    segments: list[Segment] = []
-    append = segments.append
-    length = 0
-    for block, label, paragraph in zip(blocks, labels, paragraphs, strict=True):
+    # Each block's paragraph after its inline removals (None: removed, with kind and reason).
+    done: list[tuple[str | None, list[tuple[int, str, str, str]], str, str]] = []
+    kept: list[str] = []
+    for label, paragraph in zip(labels, paragraphs, strict=True):
         if paragraph is None:
-            append(make(len(segments), length, length, label.kind, False, label.reason, block.text))
+            done.append((None, [], label.kind, label.reason))
             continue
         inline: list[tuple[int, str, str, str]] = []
         if next(candidates) or phrases.long_token_spans(paragraph, max_token_chars):
             paragraph, inline = remove_inline(paragraph, max_token_chars)
         if not paragraph:
             reasons = [r for _, _, r, _ in inline if r.startswith(phrases.LONG_TOKEN_REASON)]
-            kind, reason = (
-                (LONG_TOKEN_KIND, reasons[0]) if reasons else (label.kind, "only inline furniture")
-            )
+            if reasons:
+                done.append((None, [], LONG_TOKEN_KIND, reasons[0]))
+            else:
+                done.append((None, [], label.kind, "only inline furniture"))
+            continue
+        done.append((paragraph, inline, label.kind, label.reason))
+        kept.append(paragraph)
+    separators = _separators(kept, rejoin) if rejoin is not None else None
+    make = _make_segment
+    body_parts: list[str] = []  # with the separators
+    segments: list[Segment] = []
+    append = segments.append
+    length = 0
+    n_kept = 0
+    for block, (paragraph, inline, kind, reason) in zip(blocks, done, strict=True):
+        if paragraph is None:
             append(make(len(segments), length, length, kind, False, reason, block.text))
             continue
-        if body_parts:
-            if rejoin is not None and text_continues(
-                last, paragraph, 1, rejoin.page_break_min_words
-            ):
-                separator, last = " ", f"{last} {paragraph}"
-            else:
-                separator, last = PARAGRAPH_SEPARATOR, paragraph
+        if n_kept:
+            separator = separators[n_kept - 1] if separators else PARAGRAPH_SEPARATOR
             body_parts.append(separator)
             length += len(separator)
-        else:
-            last = paragraph
+        n_kept += 1
         start = length
         body_parts.append(paragraph)
         length += len(paragraph)
-        append(make(len(segments), start, length, label.kind, True, label.reason, paragraph))
-        for offset, kind, reason, span in inline:
+        append(make(len(segments), start, length, kind, True, reason, paragraph))
+        for offset, removed_kind, removed_reason, span in inline:
             at = start + offset
-            append(make(len(segments), at, at, kind, False, reason, span))
+            append(make(len(segments), at, at, removed_kind, False, removed_reason, span))
     return "".join(body_parts), segments
+
+
+def _separators(paragraphs: list[str], rejoin: NormalizeSettings) -> list[str]:
+    """What goes between each kept paragraph and the next: a space where the next continues
+    the sentence the text before it leaves unfinished, else a blank line. A paragraph that
+    grows by a join is asked again against the one before it, so that no two paragraphs the
+    result keeps apart would be joined by a second pass."""
+    least = rejoin.page_break_min_words
+    separators: list[str] = []
+    groups: list[str] = []  # the body's paragraphs so far, rejoined parts included
+    starts: list[int] = []  # for each group but the first, the separator before it
+    for paragraph in paragraphs:
+        if not groups:
+            groups.append(paragraph)
+            continue
+        if not text_continues(groups[-1], paragraph, 1, least):
+            separators.append(PARAGRAPH_SEPARATOR)
+            starts.append(len(separators) - 1)
+            groups.append(paragraph)
+            continue
+        separators.append(" ")
+        groups[-1] = f"{groups[-1]} {paragraph}"
+        while len(groups) > 1 and text_continues(groups[-2], groups[-1], 1, least):
+            separators[starts.pop()] = " "
+            last = groups.pop()
+            groups[-1] = f"{groups[-1]} {last}"
+    return separators
 
 
 def clean_text(

@@ -219,6 +219,16 @@ def _strip_emphasis(text: str) -> str:
     return "\n".join(lines)
 
 
+def strip_emphasis(text: str) -> str:
+    """Markdown emphasis and stray stars gone, as ``normalize_text`` strips them from each line
+    (for lines that ``blocks`` joins later)."""
+    if "*" in text or "__" in text:
+        text = _strip_emphasis(text)
+    if "**" in text:
+        text = _MD_STRAY_STARS.sub("", text)
+    return text
+
+
 def _strip_markup(text: str, found: str | None = None) -> tuple[str, bool]:
     """``text`` without markup residue, and whether HTML entities were replaced (the only
     characters this adds but newlines). ``found``: the text's special characters (or more),
