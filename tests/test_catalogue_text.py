@@ -42,7 +42,7 @@ from flows.schema import TABLES
 from flows.stages import InFlight, classify_batch, normalize_batch, segment_batch
 from flows.steps import ingest
 from flows.steps.blocks import split_blocks
-from flows.steps.boilerplate import classify_blocks
+from flows.steps.boilerplate import classify_blocks, is_menu
 from flows.steps.clean import clean_text
 from flows.steps.normalize import normalize_text
 from flows.steps.phrases import word_count
@@ -225,6 +225,13 @@ def test_crlf_and_lone_cr_line_ends_clean_as_lf(line_end: str) -> None:
         lf = seed(i)
         assert "\r" not in lf
         same_document(clean_text(lf.replace("\n", line_end)), clean_text(lf))
+
+
+def test_menus_are_short_items_between_separators() -> None:
+    assert is_menu("Home | News | Sport | Business | Culture | Travel")
+    assert is_menu("World · Business · Climate change")
+    assert not is_menu("Prices rose | officials said the rise would continue into the spring")
+    assert not is_menu("Home | News")
 
 
 def test_a_page_of_only_boilerplate_is_quarantined_at_clean() -> None:

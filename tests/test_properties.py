@@ -39,7 +39,11 @@ from flows.steps.normalize import normalize_text
 from flows.steps.quality import document_problem
 
 SETTINGS = Settings()
-PROPERTY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 SENTENCES = [
     "The council approved the new budget on Tuesday after a long debate about schools.",

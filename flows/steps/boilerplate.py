@@ -5,7 +5,11 @@ roles, lists, tables), known phrasing families (``phrases``), repetition (captio
 a lead repeated in the body), and position relative to the run of prose that is the article
 (furniture above it, end-of-article markers such as author bios and disclaimers below it).
 
-``classify_blocks`` returns one ``Label`` per block; kinds in ``BODY_KINDS`` are kept.
+``classify_blocks`` returns one ``Label`` per block; kinds in ``BODY_KINDS`` are kept. Blocks are
+judged as the cleaner publishes them: without their over-long tokens (``cleaning.max_token_chars``;
+a block of nothing else is debris). A paragraph in a script written without spaces (Chinese,
+Japanese) is prose by its characters (``cleaning.unspaced_prose_min_chars``), and on a page
+without prose a menu of short items between separators is navigation, not text.
 """
 
 from __future__ import annotations

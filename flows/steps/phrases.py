@@ -1,5 +1,9 @@
 """Known phrasing families of page furniture, and shapes of names, roles, dates and headings.
 
+Also the shapes of text the cleaner's steps share: over-long tokens (data, not words; see
+``long_token_spans``) and scripts written without spaces, whose words are counted by character
+(``word_count``).
+
 These are families of wording that recur across sites ("By ...", "Photo: ...", "You may also
 like", "Editor's note", "Follow us", "© 2021 ..."), never the wording of one site. The cleaner
 and the metadata extractor share them, so a family is defined once.
