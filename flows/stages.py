@@ -162,7 +162,7 @@ def classify_batch(batch: Batch, settings: Settings) -> StageResult:
 
 def metadata_batch(batch: Batch, settings: Settings) -> StageResult:
     def work(item: InFlight) -> None:
-        item.cleaned = cleaned_document(item.blocks, item.labels)
+        item.cleaned = cleaned_document(item.blocks, item.labels, settings)
 
     return _each(batch, "metadata", work)
 

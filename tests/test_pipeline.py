@@ -222,3 +222,30 @@ def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("run", "--input", str(tmp_path / "missing"), "--output", str(tmp_path / "o"))
     assert result.returncode == 2
     assert "input not found" in result.stderr
+
+
+def test_the_stages_clean_with_the_run_settings() -> None:
+    """The flow's stages give what clean_text gives under the same, non-default, settings."""
+    import dataclasses
+
+    from flows import stages
+    from flows.config import Settings
+    from flows.records import DecodedDocument
+    from flows.steps.clean import clean_text
+
+    token = "x" * 80
+    text = (
+        "Taipei and Tokyo agreed on Monday to share more data on ships in the strait, officials "
+        f"said after the talks. {token} The two governments will meet again in the spring.\n"
+    )
+    settings = Settings()
+    settings = dataclasses.replace(
+        settings, cleaning=dataclasses.replace(settings.cleaning, max_token_chars=40)
+    )
+    batch = [stages.InFlight(DecodedDocument("a.txt", "0" * 64, "utf-8", text))]
+    for stage in (stages.normalize_batch, stages.segment_batch, stages.classify_batch):
+        batch, _ = stage(batch, settings)
+    batch, _ = stages.metadata_batch(batch, settings)
+    [item] = batch
+    assert item.cleaned == clean_text(text, settings)
+    assert token not in item.cleaned.text
