@@ -22,7 +22,6 @@ import argparse
 import codecs
 import collections
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from throughput import distinct_texts  # noqa: E402
+from throughput import _peak_mib, distinct_texts  # noqa: E402
 
 DEFAULT_DOCS = 20_000
 SEED = 20261122
@@ -207,8 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         quarantine = pq.read_table(output / "latest" / "quarantine", columns=["stage"])
         stages = collections.Counter(quarantine.column("stage").to_pylist())
         lost = entries - documents - quarantine.num_rows
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        own, workers = _peak_mib()
         print(
             f"published {documents:,}, quarantined {quarantine.num_rows:,} "
             f"({', '.join(f'{s} {n:,}' for s, n in stages.most_common())}); "
