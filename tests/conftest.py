@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,26 @@ def seed_texts(seeds_gold: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {
         key: (SEEDS / gold["doc"]).read_text(encoding="utf-8") for key, gold in seeds_gold.items()
     }
+
+
+@pytest.fixture(scope="session")
+def api_url() -> Iterator[str]:
+    """A Prefect API server for tests that run the CLI in subprocesses (one boot per session)."""
+    from flows.local_server import LocalServer
+
+    server = LocalServer()
+    server.wait_ready()
+    yield server.api_url
+    server.stop()
+
+
+def assert_offsets_index_text(tables: dict[str, Any]) -> None:
+    """Kept segments index into their document's text; removed segments are zero-width in it."""
+    texts = tables["documents"].set_index("doc_id")["text"]
+    for row in tables["segments"].itertuples():
+        text = texts[row.doc_id]
+        assert 0 <= row.start <= row.end <= len(text)
+        if row.kept:
+            assert text[row.start : row.end] == row.text
+        else:
+            assert row.start == row.end

@@ -48,7 +48,7 @@ from flows.steps.normalize import normalize_text
 from flows.steps.phrases import word_count
 from flows.steps.quality import document_problem, guess_language
 
-from .conftest import SEEDS
+from .conftest import SEEDS, assert_offsets_index_text
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
@@ -485,13 +485,7 @@ def test_no_invisible_character_is_published(published: dict[str, Any]) -> None:
 def test_offsets_of_the_published_kinds_index_their_text(published: dict[str, Any]) -> None:
     tables = published["tables"]
     texts = tables["documents"].set_index("doc_id")["text"]
-    for row in tables["segments"].itertuples():
-        text = texts[row.doc_id]
-        assert 0 <= row.start <= row.end <= len(text)
-        if row.kept:
-            assert text[row.start : row.end] == row.text
-        else:
-            assert row.start == row.end
+    assert_offsets_index_text(tables)
     spans = {
         doc_id: list(zip(group["start"], group["end"], strict=True))
         for doc_id, group in tables["segments"][tables["segments"]["kept"]].groupby("doc_id")

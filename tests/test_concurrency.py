@@ -145,16 +145,6 @@ def test_remote_outputs_are_locked_on_this_machine() -> None:
 # --- real runs on one output -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def api_url() -> Iterator[str]:
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    yield server.api_url
-    server.stop()
-
-
 def _start(api_url: str, output: Path, config: Path) -> subprocess.Popen:
     env = {**os.environ, "PREFECT_API_URL": api_url}
     env.pop(publish.CRASH_ENV, None)

@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -27,16 +26,6 @@ from flows.schema import TABLES
 from .conftest import SEEDS
 
 KEEP = 2
-
-
-@pytest.fixture(scope="module")
-def api_url() -> Iterator[str]:
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    yield server.api_url
-    server.stop()
 
 
 def run_cli(
