@@ -73,6 +73,7 @@ class LocalServer:
     def __init__(self) -> None:
         self.port = _free_port()
         self.process = self._spawn()
+        self.used = False  # handed to a run by for_run()
         # At exit, after Prefect's log and event workers (registered later, so run earlier)
         # have sent what they hold to this server.
         atexit.register(self.stop)
@@ -150,9 +151,12 @@ def start_early() -> None:
 
 
 def discard_early() -> None:
-    """Stop a server started early: the run found a configured server after all (a profile)."""
+    """Stop a server started early that no run has used: the run found a configured server
+    after all (a profile, a test harness). A server earlier runs used stays up until exit:
+    Prefect's log and event workers may still hold items for it, and draining them (as
+    Prefect's test harness does) against a stopped server waits on retries."""
     global _server
-    if _server is not None:
+    if _server is not None and not _server.used:
         _server.stop()
         _server = None
 
@@ -163,4 +167,5 @@ def for_run() -> LocalServer:
     global _server
     if _server is None or _server.process.poll() is not None:
         _server = LocalServer()
+    _server.used = True
     return _server
