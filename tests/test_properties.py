@@ -23,6 +23,7 @@ decoded from files has none).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 
@@ -143,27 +144,34 @@ def _analyse(text: str) -> tuple[list[Entity], list[Keyphrase]]:
 def dropped_paragraphs(once: str, twice: str) -> list[str] | None:
     """The paragraphs of ``once`` that ``twice`` lacks, when ``twice`` is ``once`` with whole
     paragraphs dropped (the ones left in order and unchanged; two that a drop brought together
-    may be joined by a space, as the cleaner joins a sentence cut in two); else None."""
+    may be joined by a space, as the cleaner joins a sentence cut in two); else None.
+
+    A search, not a greedy scan: a kept paragraph may start like a dropped one before it
+    ("Officials in" dropped before "Officials in Tokyo said ...")."""
     paragraphs = once.split("\n\n") if once else []
-    dropped: list[str] = []
-    i = 0
-    for wanted in twice.split("\n\n") if twice else []:
-        while i < len(paragraphs) and not wanted.startswith(paragraphs[i]):
-            dropped.append(paragraphs[i])
-            i += 1
+    wanted = twice.split("\n\n") if twice else []
+
+    @functools.cache
+    def search(i: int, j: int, built: str) -> tuple[str, ...] | None:
+        # paragraphs[i:] still to place; wanted[j] is being built from kept ones ("" so far).
+        if j == len(wanted):
+            return None if built else tuple(paragraphs[i:])
         if i == len(paragraphs):
             return None
-        built = paragraphs[i]
-        i += 1
-        while built != wanted:
-            while i < len(paragraphs) and not wanted.startswith(f"{built} {paragraphs[i]}"):
-                dropped.append(paragraphs[i])
-                i += 1
-            if i == len(paragraphs):
-                return None
-            built = f"{built} {paragraphs[i]}"
-            i += 1
-    return dropped + paragraphs[i:]
+        joined = f"{built} {paragraphs[i]}" if built else paragraphs[i]
+        if wanted[j] == joined:
+            found = search(i + 1, j + 1, "")
+            if found is not None:
+                return found
+        elif wanted[j].startswith(joined):
+            found = search(i + 1, j, joined)
+            if found is not None:
+                return found
+        found = search(i + 1, j, built)  # paragraphs[i] was dropped
+        return None if found is None else (paragraphs[i], *found)
+
+    found = search(0, 0, "")
+    return None if found is None else list(found)
 
 
 @PROPERTY
@@ -359,3 +367,11 @@ def test_emphasis_cut_by_a_page_break_goes_once_the_lines_are_joined() -> None:
     once = clean_text("President Joe Biden met NATO leaders in __Brus\x0csels__ today.").text
     assert once == "President Joe Biden met NATO leaders in Brus sels today."
     assert clean_text(once).text == once
+
+
+def test_a_dropped_paragraph_may_begin_like_the_kept_one_after_it() -> None:
+    kept = "Officials in Tokyo said the Japan Self-Defense Forces would hold drills."
+    assert dropped_paragraphs(f"Officials in\n\n{kept}", kept) == ["Officials in"]
+    assert dropped_paragraphs("A\n\nB cut\n\nC\n\nin two", "A\n\nB cut in two") == ["C"]
+    assert dropped_paragraphs("A\n\nB", "A\n\nB changed") is None
+    assert dropped_paragraphs("A\n\nB", "B\n\nA") is None
