@@ -353,7 +353,8 @@ def run(
     config: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
 ) -> RunSummary:
-    """Run the flow (on the configured Prefect API, else an ephemeral local server).
+    """Run the flow (on the configured Prefect API, else the process's own local server,
+    ``flows.local_server``).
 
     Settings, input and output are checked and the output's lock is taken first, before any
     server or worker starts (``ConfigError``, ``UsageError``, ``publish.OutputError``). A
